@@ -1,0 +1,1 @@
+"""Comparing teacher, student-before and student-after on held-out problems (issue #6)."""

@@ -1,0 +1,136 @@
+"""Shared records: a Problem to solve, one Step of a chain, and the Trace of a whole run.
+
+The Trace is the one record that generation, export, training and evals exchange; it is
+written as one JSON line per chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
+
+VERDICTS = ("correct", "incorrect", "unknown")
+
+
+@dataclass
+class Problem:
+    """One problem: the JSONL schema users bring (`id`, `task`, `question`, `answer`).
+
+    `meta` holds generator details (template, proof depth, world semantics) and is optional.
+    """
+
+    id: str
+    task: str
+    question: str
+    answer: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        """Inverse of `to_dict`; unknown keys are ignored."""
+        answer = data.get("answer")
+        return cls(
+            id=str(data["id"]),
+            task=str(data["task"]),
+            question=str(data["question"]),
+            answer=None if answer is None else str(answer),
+            meta=dict(data.get("meta") or {}),
+        )
+
+
+@dataclass
+class Step:
+    """One agent step: what the model wrote, the call parsed from it, and its outcome.
+
+    Exactly one of `result` and `error` is set. `call` is None when nothing parsed.
+    """
+
+    index: int
+    text: str
+    call: dict[str, Any] | None
+    result: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the call parsed and ran."""
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Step:
+        """Inverse of `to_dict`."""
+        return cls(**{k: data.get(k) for k in ("index", "text", "call", "result", "error")})
+
+    def observation(self) -> str:
+        """What the model is shown after this step."""
+        return f"Result: {self.result}" if self.ok else f"Error: {self.error}"
+
+
+@dataclass
+class Trace:
+    """One run of the graph on one problem by one model."""
+
+    problem: Problem
+    model: str
+    messages: list[BaseMessage]
+    steps: list[Step]
+    answer: str | None
+    verdict: str
+    status: str  # "finished" (final_answer called) or "unfinished" (step limit)
+    sampling: dict[str, Any] = field(default_factory=dict)
+    usage: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def valid_call_rate(self) -> float:
+        """Share of steps whose call parsed and ran."""
+        return sum(s.ok for s in self.steps) / len(self.steps) if self.steps else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the JSONL line generation and evals write."""
+        return {
+            "id": self.problem.id,
+            "task": self.problem.task,
+            "question": self.problem.question,
+            "truth": self.problem.answer,
+            "problem": self.problem.to_dict(),
+            "model": self.model,
+            "answer": self.answer,
+            "verdict": self.verdict,
+            "status": self.status,
+            "steps": [s.to_dict() for s in self.steps],
+            "messages": messages_to_dict(self.messages),
+            "sampling": self.sampling,
+            "usage": self.usage,
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Trace:
+        """Inverse of `to_dict`."""
+        return cls(
+            problem=Problem.from_dict(data["problem"]),
+            model=data["model"],
+            messages=messages_from_dict(data["messages"]),
+            steps=[Step.from_dict(s) for s in data["steps"]],
+            answer=data.get("answer"),
+            verdict=data["verdict"],
+            status=data["status"],
+            sampling=data.get("sampling") or {},
+            usage=data.get("usage") or {},
+            seconds=data.get("seconds", 0.0),
+        )
+
+    def to_messages(self) -> list[BaseMessage]:
+        """The chain as chat messages (system prompt, problem, calls and results)."""
+        return list(self.messages)

@@ -1,0 +1,1 @@
+"""Problem sources and their one grader per task."""

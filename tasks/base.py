@@ -1,0 +1,95 @@
+"""What a task is: a problem source, its functions, few-shot chains, and the one grader.
+
+Splits are decided by the question text itself (a hash), so `train` and `test` can never
+share a question, and the same seed always gives the same problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from fcdpo.tools import CONTROL, Function
+from fcdpo.types import Problem
+
+SPLITS = ("train", "test")
+TEST_SHARE = 5  # one question in five goes to test
+
+
+def split_of(question: str) -> str:
+    """The split a question belongs to, fixed by its text."""
+    digest = hashlib.sha256(question.encode()).digest()
+    return "test" if digest[0] % TEST_SHARE == 0 else "train"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked chain for the prompt: the question and the calls that solve it, with results."""
+
+    question: str
+    calls: list[tuple[str, str]]  # (call text, result text)
+
+    def render(self) -> str:
+        """As it appears in the system prompt."""
+        lines = [f"Problem: {self.question}"]
+        for call, result in self.calls:
+            lines += [call, f"Result: {result}"]
+        return "\n".join(lines[:-1])  # final_answer's result is not shown
+
+
+class Task(ABC):
+    """A problem source with its functions, examples and grader."""
+
+    name: str
+    functions: list[Function]
+
+    @abstractmethod
+    def make_problem(self, rng: random.Random) -> Problem:
+        """One random problem (id and split are assigned by `problems`)."""
+
+    @abstractmethod
+    def check(self, predicted: str | None, truth: str) -> bool:
+        """The one grader: does the predicted answer match the ground truth?"""
+
+    @abstractmethod
+    def examples(self) -> list[Example]:
+        """Worked chains injected into the prompt."""
+
+    def all_functions(self) -> list[Function]:
+        """The task's functions plus think / final_answer."""
+        return [*self.functions, *CONTROL]
+
+    def new_workspace(self, problem: Problem) -> Any:
+        """Per-chain state the functions share (None when they are stateless)."""
+        return None
+
+    def save_workspace(self, workspace: Any) -> dict[str, Any] | None:
+        """The workspace as a JSON-ready dict for the graph state."""
+        return None
+
+    def load_workspace(self, data: dict[str, Any] | None, problem: Problem) -> Any:
+        """Inverse of `save_workspace`."""
+        return None
+
+    def iter_problems(self, split: str, seed: int = 0) -> Iterator[Problem]:
+        """Endless deterministic stream of distinct problems of one split."""
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+        seen: set[str] = set()
+        index = 0
+        while True:
+            problem = self.make_problem(random.Random(f"{self.name}:{seed}:{index}"))
+            index += 1
+            if split_of(problem.question) != split or problem.question in seen:
+                continue
+            seen.add(problem.question)
+            problem.id = f"{self.name}-{split}-{seed}-{index - 1}"
+            yield problem
+
+    def problems(self, split: str, n: int, seed: int = 0) -> list[Problem]:
+        """The first `n` problems of a split: `problems(s, 10)` is a prefix of `problems(s, 20)`."""
+        stream = self.iter_problems(split, seed)
+        return [next(stream) for _ in range(n)]

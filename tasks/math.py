@@ -1,0 +1,93 @@
+"""The math task: generated multi-step word problems, arithmetic functions, a numeric grader."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+
+from fcdpo.tasks.base import Example, Task
+from fcdpo.tasks.math_templates import TEMPLATES, Ref, answer_text
+from fcdpo.tools import ARITHMETIC
+from fcdpo.tools.numbers import format_number
+from fcdpo.types import Problem
+
+# A number as people write it: "$1,200", "-3.5", "12", "1e3", "3/4".
+_NUMBER = re.compile(r"[-+]?\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?(?:\s*/\s*\d+)?")
+ABS_TOLERANCE = 5e-3  # half a cent
+REL_TOLERANCE = 1e-6
+
+
+def parse_number(text: str | None) -> float | None:
+    """The number a free-text answer states, or None.
+
+    With several numbers the one at the start wins ("12 apples, i.e. 3 boxes"), else the last
+    ("the total is 3 * 4 = 12").
+    """
+    if text is None:
+        return None
+    text = str(text).strip()[:200]
+    found = [m for m in _NUMBER.finditer(text) if re.search(r"\d", m.group())]
+    if not found:
+        return None
+    match = found[0] if found[0].start() == 0 or len(found) == 1 else found[-1]
+    raw = match.group().replace("$", "").replace(",", "").replace(" ", "")
+    try:
+        if "/" in raw:
+            num, den = raw.split("/")
+            return float(num) / float(den) if float(den) else None
+        return float(raw)
+    except (ValueError, OverflowError):
+        return None
+
+
+def solve_steps(solution, functions) -> tuple[list[tuple[str, str]], float | int]:
+    """Run a template's solution through the real tools: the (call, result) texts and the final value."""
+    by_name = {f.name: f for f in functions}
+    results: list = []
+    calls: list[tuple[str, str]] = []
+    for name, positional in solution:
+        fn = by_name[name]
+        args = {p: (results[a.step] if isinstance(a, Ref) else a) for p, a in zip(fn.signature.params, positional)}
+        value = fn.run(args)
+        results.append(value)
+        shown = ", ".join(f"{k}={format_number(v)}" for k, v in args.items())
+        calls.append((f"{name}({shown})", format_number(value)))
+    return calls, results[-1]
+
+
+class MathTask(Task):
+    """Arithmetic word problems, 2 to 6 operations each."""
+
+    name = "math"
+    functions = ARITHMETIC
+
+    def make_problem(self, rng: random.Random) -> Problem:
+        """One problem from a random template."""
+        template = rng.choice(sorted(TEMPLATES))
+        generated = TEMPLATES[template](rng)
+        return Problem(
+            id="",
+            task=self.name,
+            question=generated.question,
+            answer=answer_text(generated.answer),
+            meta={"template": template, "ops": len(generated.solution)},
+        )
+
+    def check(self, predicted: str | None, truth: str) -> bool:
+        """Numbers equal within half a cent (or a relative 1e-6)."""
+        got, want = parse_number(predicted), parse_number(truth)
+        if got is None or want is None:
+            return False
+        return math.isclose(got, want, rel_tol=REL_TOLERANCE, abs_tol=ABS_TOLERANCE)
+
+    def examples(self) -> list[Example]:
+        """Two worked chains from fixed templates, solved by the real tools."""
+        chosen = []
+        for template, seed in (("shopping", 1), ("discount", 2)):
+            generated = TEMPLATES[template](random.Random(f"example:{seed}"))
+            calls, value = solve_steps(generated.solution, self.functions)
+            chosen.append(Example(generated.question, [*calls, (f"final_answer(answer={format_number(value)})", "")]))
+        # One example opens with a plan, as the paper's chains do, so the model sees `think` used.
+        chosen[0].calls.insert(0, ('think(thought="Find the cost of each kind of item, then add them.")', "noted"))
+        return chosen

@@ -1,0 +1,1 @@
+"""Turning traces into preference pairs and training the student with DPO + LoRA (issues #3, #4)."""
