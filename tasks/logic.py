@@ -1,0 +1,200 @@
+"""The logic task: ProofWriter-style rule bases in natural language, the rule engine, a true/false/unknown grader.
+
+Generated theories are layered (every rule concludes an attribute ranked above all of its
+conditions), which keeps closed-world negation well defined. A chain of rules of the wanted
+depth is planted, distractor facts and rules are added, and the reference evaluator
+(`logic_reference`) labels the question.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from fcdpo.tasks.base import Example, Task
+from fcdpo.tasks.logic_reference import Theory, evaluate
+from fcdpo.tools import LOGIC, RuleBase
+from fcdpo.tools.logic import fact, query, rule
+from fcdpo.types import Problem
+
+ENTITIES = ["Anne", "Bob", "Charlie", "Dave", "Erin", "Fiona", "Gary", "Harry"]
+ATTRIBUTES = [
+    "big", "small", "red", "blue", "green", "kind", "nice", "quiet", "rough",
+    "round", "young", "cold", "furry", "smart", "white", "happy", "tall", "strong",
+]
+LABELS = ("true", "false", "unknown")
+_LABEL = re.compile(r"\b(true|false|unknown|yes|no)\b")
+_SYNONYM = {"yes": "true", "no": "false"}
+
+
+def _lit(attribute: str, positive: bool) -> str:
+    return attribute if positive else f"not {attribute}"
+
+
+def render_theory(theory: Theory, rng: random.Random) -> list[str]:
+    """The theory as English sentences, in shuffled order."""
+    lines = [f"{e} is {_lit(a, p)}." for e, a, p in theory.facts]
+    for subject, conditions, (attr, pos) in theory.rules:
+        if subject is None and len(conditions) == 1 and conditions[0][1] and pos and rng.random() < 0.4:
+            lines.append(f"All {conditions[0][0]} people are {attr}.")
+            continue
+        conds = " and ".join(_lit(*c) for c in sorted(conditions, key=lambda c: not c[1]))  # "big and not red"
+        who, they = (subject, subject) if subject else ("someone", "they")
+        lines.append(f"If {who} is {conds} then {they} {'are' if they == 'they' else 'is'} {_lit(attr, pos)}.")
+    rng.shuffle(lines)
+    return lines
+
+
+def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 10, max_rules: int = 6) -> Theory:
+    """A random layered theory with a planted proof chain of `depth` rules."""
+    entities = rng.sample(ENTITIES, rng.randint(1, 3))
+    attrs = rng.sample(ATTRIBUTES, rng.randint(max(depth + 2, 5), max(depth + 2, 9)))  # list order = rank
+    theory = Theory(world)
+    subject = entities[0]
+    spine = sorted(rng.sample(range(len(attrs)), depth + 1))
+    theory.facts.append((subject, attrs[spine[0]], True))
+    for lower, upper in zip(spine, spine[1:]):
+        conditions = [(attrs[lower], True)]
+        if rng.random() < 0.3 and lower > 0:
+            extra = attrs[rng.randrange(lower)]
+            conditions.append((extra, True))
+            theory.facts.append((subject, extra, True))
+        theory.rules.append((subject if rng.random() < 0.15 else None, conditions, (attrs[upper], True)))
+    # Distractors never touch the planted chain's attributes, so they cannot shortcut it.
+    on_chain = {attrs[i] for i in spine}
+    for _ in range(rng.randint(0, max_facts - len(theory.facts))):
+        positive = world == "closed" or rng.random() < 0.7
+        entity, attribute = rng.choice(entities), rng.choice(attrs)
+        if not (entity == subject and attribute in on_chain):
+            theory.facts.append((entity, attribute, positive))
+    for _ in range(rng.randint(1, max_rules)):
+        top = rng.randrange(1, len(attrs))
+        if attrs[top] in on_chain:
+            continue
+        conditions = [(attrs[i], not (rng.random() < 0.3)) for i in rng.sample(range(top), min(top, rng.randint(1, 2)))]
+        positive = world == "closed" or rng.random() < 0.75
+        theory.rules.append((None if rng.random() < 0.85 else rng.choice(entities), conditions, (attrs[top], positive)))
+    theory.facts = list(dict.fromkeys(theory.facts))
+    return theory
+
+
+def _candidates(theory: Theory, depth: int) -> dict[str, list[tuple[str, str, bool, int]]] | None:
+    """Statements about the theory grouped by answer, preferring the planted depth; None if inconsistent."""
+    entities = sorted({e for e, _, _ in theory.facts} | {s for s, _, _ in theory.rules if s})
+    attributes = sorted({a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules})
+    found: dict[str, list] = {label: [] for label in LABELS}
+    try:
+        for entity in entities:
+            for attribute in attributes:
+                for positive in (True, False):
+                    label, proof = evaluate(theory, entity, attribute, positive)
+                    found[label].append((entity, attribute, positive, proof))
+    except ValueError:
+        return None
+    return found
+
+
+class LogicTask(Task):
+    """Rule-base questions: closed world (true/false) or open world (true/false/unknown)."""
+
+    name = "logic"
+    functions = LOGIC
+
+    def __init__(self, max_depth: int = 5, max_facts: int = 10):
+        if not 0 <= max_depth <= 5:
+            raise ValueError("max_depth must be between 0 and 5")
+        self.max_depth = max_depth
+        self.max_facts = max_facts
+
+    def make_problem(self, rng: random.Random) -> Problem:
+        """One question, its answer and proof depth, by the reference evaluator."""
+        world = rng.choice(["closed", "open"])
+        depth = rng.randint(0, self.max_depth)
+        while True:
+            theory = make_theory(rng, world, depth, self.max_facts)
+            found = _candidates(theory, depth)
+            if found is None:
+                continue
+            labels = [lab for lab in (LABELS if world == "open" else LABELS[:2]) if found[lab]]
+            # Prefer answers reached at the planted depth; distractors can shortcut the chain.
+            deep = [lab for lab in labels if lab != "unknown" and any(c[3] == depth for c in found[lab])]
+            label = rng.choice(labels if depth == 0 or not deep else deep + ["unknown"] * ("unknown" in labels))
+            at_depth = [c for c in found[label] if c[3] == depth] or found[label]
+            entity, attribute, positive, proof = rng.choice(at_depth)
+            return self._problem(theory, rng, entity, attribute, positive, label, proof)
+
+    def _problem(self, theory, rng, entity, attribute, positive, label, depth) -> Problem:
+        statement = f"{entity} is {_lit(attribute, positive)}"
+        if theory.world == "closed":
+            ask = f'Is the statement "{statement}" true or false? Anything that cannot be derived from the facts and rules is false.'
+        else:
+            ask = f'Is the statement "{statement}" true, false, or unknown? Only what follows from the facts and rules is known.'
+        question = " ".join(render_theory(theory, rng)) + "\n" + ask
+        meta = {"world": theory.world, "depth": depth, "theory": theory.to_dict(), "query": [entity, _lit(attribute, positive)]}
+        return Problem(id="", task=self.name, question=question, answer=label, meta=meta)
+
+    def check(self, predicted: str | None, truth: str) -> bool:
+        """Same label (true / false / unknown; yes / no accepted) as the truth."""
+        return normalize_label(predicted) == normalize_label(truth) is not None
+
+    def new_workspace(self, problem: Problem) -> RuleBase:
+        """An empty rule base with the problem's semantics."""
+        return RuleBase(world=world_of(problem))
+
+    def save_workspace(self, workspace: RuleBase) -> dict:
+        """The rule base as a dict."""
+        return workspace.to_dict()
+
+    def load_workspace(self, data, problem: Problem) -> RuleBase:
+        """The rule base from the graph state, or a new one."""
+        return RuleBase.from_dict(data) if data else self.new_workspace(problem)
+
+    def examples(self) -> list[Example]:
+        """A closed-world and an open-world worked chain, answered by the real engine."""
+        examples = []
+        for world, seed in (("closed", 3), ("open", 1)):
+            rng = random.Random(f"example:{world}:{seed}")
+            while True:
+                theory = make_theory(rng, world, depth=2, max_facts=3, max_rules=1)
+                found = _candidates(theory, 2)
+                if found and [c for c in found["true"] if c[3] == 2]:
+                    break
+            entity, attribute, positive, _ = [c for c in found["true"] if c[3] == 2][0]
+            problem = self._problem(theory, rng, entity, attribute, positive, "true", 2)
+            examples.append(Example(problem.question, solution_calls(problem)))
+        return examples
+
+
+def normalize_label(text: str | None) -> str | None:
+    """'True.' → 'true', 'No' → 'false'; None when no label is stated."""
+    if text is None:
+        return None
+    match = _LABEL.search(str(text).lower())
+    return _SYNONYM.get(match.group(1), match.group(1)) if match else None
+
+
+def world_of(problem: Problem) -> str:
+    """Closed or open world: from the generator's meta, else from how the question is asked."""
+    world = problem.meta.get("world")
+    if world in ("closed", "open"):
+        return world
+    return "open" if "unknown" in problem.question.lower() else "closed"
+
+
+def solution_calls(problem: Problem) -> list[tuple[str, str]]:
+    """The gold chain for a generated problem, run through the real engine: (call, result) texts."""
+    theory = Theory.from_dict(problem.meta["theory"])
+    workspace = RuleBase(world=theory.world)
+    calls = []
+    for entity, attribute, positive in theory.facts:
+        calls.append((f'fact(subject="{entity}", attribute="{_lit(attribute, positive)}")', fact(entity, _lit(attribute, positive), workspace)))
+    for subject, conditions, conclusion in theory.rules:
+        conds = ", ".join(f'"{_lit(*c)}"' for c in conditions)
+        who = f', subject="{subject}"' if subject else ""
+        text = f'rule(conditions=[{conds}], conclusion="{_lit(*conclusion)}"{who})'
+        calls.append((text, rule([_lit(*c) for c in conditions], _lit(*conclusion), workspace, subject or "someone")))
+    entity, statement = problem.meta["query"]
+    answer = query(entity, statement, workspace)
+    calls.append((f'query(subject="{entity}", attribute="{statement}")', answer))
+    calls.append((f"final_answer(answer={answer})", ""))
+    return calls
