@@ -150,17 +150,18 @@ class LogicTask(Task):
         return RuleBase.from_dict(data) if data else self.new_workspace(problem)
 
     def examples(self) -> list[Example]:
-        """A closed-world and an open-world worked chain, answered by the real engine."""
+        """A closed-world (false) and an open-world (unknown) worked chain, answered by the real engine."""
         examples = []
-        for world, seed in (("closed", 3), ("open", 1)):
-            rng = random.Random(f"example:{world}:{seed}")
+        for world, label, depth in (("closed", "false", 2), ("open", "unknown", 0)):
+            rng = random.Random(f"example:{world}")
             while True:
                 theory = make_theory(rng, world, depth=2, max_facts=3, max_rules=1)
                 found = _candidates(theory, 2)
-                if found and [c for c in found["true"] if c[3] == 2]:
+                matches = [c for c in (found or {}).get(label, []) if c[3] == depth]
+                if matches:
                     break
-            entity, attribute, positive, _ = [c for c in found["true"] if c[3] == 2][0]
-            problem = self._problem(theory, rng, entity, attribute, positive, "true", 2)
+            entity, attribute, positive, _ = matches[0]
+            problem = self._problem(theory, rng, entity, attribute, positive, label, depth)
             examples.append(Example(problem.question, solution_calls(problem)))
         return examples
 

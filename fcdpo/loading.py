@@ -1,0 +1,65 @@
+"""Load a local transformers model and tokenizer once per process.
+
+Loads are cached by (path, adapter): every chat model on the same weights shares one copy.
+An adapter gets its own copy of the base, because PEFT injects LoRA layers into the
+modules it wraps.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from fcdpo.errors import UserError
+
+END_OF_TURN = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>")
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to generate, with what generation needs alongside it."""
+
+    model: object
+    tokenizer: object
+    stop_token_ids: list[int]
+    renders_tools: bool
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one generate() at a time per copy
+
+
+@lru_cache(maxsize=4)
+def load_pretrained(path: str, adapter: str | None = None) -> LoadedModel:
+    """Model (fp32 on CPU, bf16 on GPU) and tokenizer from a local dir or hub id, plus an optional LoRA adapter."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    cuda = torch.cuda.is_available()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16 if cuda else torch.float32)
+    except OSError as exc:
+        raise UserError(f"cannot load model {path!r}: {str(exc).splitlines()[0]}") from None
+    if adapter:
+        from peft import PeftModel
+
+        if not (Path(adapter) / "adapter_config.json").is_file():
+            raise UserError(f"{adapter}: not a PEFT adapter dir (no adapter_config.json)")
+        model = PeftModel.from_pretrained(model, adapter)
+    model.to("cuda" if cuda else "cpu").eval()
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    vocab = tokenizer.get_vocab()
+    stops = {tokenizer.eos_token_id, *(vocab[t] for t in END_OF_TURN if t in vocab)}
+    return LoadedModel(model, tokenizer, sorted(i for i in stops if i is not None), _renders_tools(tokenizer))
+
+
+def _renders_tools(tokenizer) -> bool:
+    """Whether the chat template shows `tools=` to the model (SmolLM2's silently drops them)."""
+    probe = [{"role": "user", "content": "hi"}]
+    tool = {"type": "function", "function": {"name": "zz_probe_fn", "description": "probe", "parameters": {"type": "object", "properties": {}}}}
+    try:
+        text = tokenizer.apply_chat_template(probe, tools=[tool], tokenize=False, add_generation_prompt=True)
+    except Exception:  # a template that rejects tools does not render them
+        return False
+    return "zz_probe_fn" in text

@@ -1,0 +1,154 @@
+"""A LangChain chat model over a local transformers model.
+
+Why our own: `ChatHuggingFace` over a local pipeline drops bound tools, never parses tool
+calls and rejects ToolMessages (langchain issue #29033). This one renders the whole history
+(system, user, assistant turns with their calls, tool results) through the tokenizer's chat
+template, and `bind_tools` returns `AIMessage.tool_calls` parsed from the model's text by
+the same parser the agent graph uses — so a tuned student drops into any LangChain app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any, Sequence
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from fcdpo.graphs.parsing import Call, parse_call
+from fcdpo.loading import load_pretrained
+from fcdpo.tools.base import Signature
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+
+
+def to_chat_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """LangChain messages as the role/content dicts chat templates expect."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if isinstance(message, SystemMessage):
+            out.append({"role": "system", "content": _text(message.content)})
+        elif isinstance(message, HumanMessage):
+            out.append({"role": "user", "content": _text(message.content)})
+        elif isinstance(message, AIMessage):
+            turn: dict[str, Any] = {"role": "assistant", "content": _text(message.content)}
+            if message.tool_calls:
+                turn["tool_calls"] = [
+                    {"type": "function", "id": c.get("id"), "function": {"name": c["name"], "arguments": c["args"]}}
+                    for c in message.tool_calls
+                ]
+            out.append(turn)
+        elif isinstance(message, ToolMessage):
+            out.append({"role": "tool", "content": _text(message.content), "tool_call_id": message.tool_call_id})
+        else:
+            out.append({"role": "user", "content": _text(message.content)})
+    return out
+
+
+def tools_as_text(tools: list[dict[str, Any]]) -> str:
+    """Bound tools described in the text call protocol, for templates that ignore `tools=`."""
+    lines = ["You can call these functions. To call one, reply with exactly one call such as name(arg=value):"]
+    for tool in tools:
+        fn = tool["function"]
+        params = ", ".join(fn.get("parameters", {}).get("properties", {}))
+        lines.append(f"- {fn['name']}({params}): {fn.get('description', '')}")
+    return "\n".join(lines)
+
+
+class LocalChatModel(BaseChatModel):
+    """Chat model over a local causal LM; greedy at temperature 0, sampling otherwise."""
+
+    model_path: str
+    adapter: str | None = None
+    spec: str = ""
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_new_tokens: int = 256
+    seed: int | None = None
+
+    @property
+    def _llm_type(self) -> str:
+        return "fcdpo-local"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"spec": self.spec, "temperature": self.temperature, "top_p": self.top_p, "max_new_tokens": self.max_new_tokens}
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any):
+        """Bind tools (LangChain tools, functions or OpenAI schemas); calls come back as `tool_calls`."""
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        import torch
+
+        lm = load_pretrained(self.model_path, self.adapter)
+        chat = to_chat_dicts(messages)
+        if tools and not lm.renders_tools:
+            chat = [{"role": "system", "content": tools_as_text(tools)}, *chat]
+            if len(chat) > 1 and chat[1]["role"] == "system":  # one system turn, as templates expect
+                chat[1:2], chat[0]["content"] = [], chat[1]["content"] + "\n\n" + chat[0]["content"]
+        tokenizer = lm.tokenizer
+        inputs = tokenizer.apply_chat_template(
+            chat, tools=tools if lm.renders_tools else None, add_generation_prompt=True, return_dict=True, return_tensors="pt"
+        ).to(lm.model.device)
+        prompt_len = inputs["input_ids"].shape[1]
+        sample = self.temperature > 0
+        options: dict[str, Any] = {
+            "max_new_tokens": kwargs.get("max_new_tokens", self.max_new_tokens),
+            "do_sample": sample,
+            "eos_token_id": lm.stop_token_ids,
+            "pad_token_id": tokenizer.pad_token_id,
+        }
+        if sample:
+            options.update(temperature=self.temperature, top_p=self.top_p)
+        else:  # say so explicitly: checkpoints ship generation configs with sampling on
+            options.update(temperature=None, top_p=None, top_k=None)
+        if stop:
+            options.update(stop_strings=stop, tokenizer=tokenizer)
+        with lm.lock, torch.inference_mode():
+            if sample:
+                torch.manual_seed(self._call_seed(inputs["input_ids"]))
+            output = lm.model.generate(**inputs, **options)
+        new_tokens = output[0, prompt_len:]
+        text = tokenizer.decode(new_tokens, skip_special_tokens=True)
+        finish = "length" if len(new_tokens) >= options["max_new_tokens"] else "stop"
+        for marker in stop or []:
+            if marker in text:
+                text = text[: text.index(marker)]
+        tool_calls = []
+        if tools:
+            parsed = parse_call(text, {t["function"]["name"]: Signature.from_json_schema(t) for t in tools})
+            if isinstance(parsed, Call):
+                tool_calls = [{"name": parsed.name, "args": parsed.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}]
+        message = AIMessage(
+            content=text.strip(),
+            tool_calls=tool_calls,
+            usage_metadata={
+                "input_tokens": prompt_len,
+                "output_tokens": len(new_tokens),
+                "total_tokens": prompt_len + len(new_tokens),
+            },
+            response_metadata={"model_name": self.spec or self.model_path, "finish_reason": finish},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _call_seed(self, input_ids) -> int:
+        """A sampling seed fixed by (seed, prompt): reruns repeat, different seeds differ."""
+        key = json.dumps([self.seed, input_ids[0].tolist()]).encode()
+        return int.from_bytes(hashlib.sha256(key).digest()[:4], "little")

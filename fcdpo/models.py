@@ -1,0 +1,96 @@
+"""Model specs and `load_chat_model`: one string names a model everywhere.
+
+- `smollm2-135m`, `qwen2.5-coder-0.5b`, `qwen2.5-coder-1.5b`: packaged (pulled on first use);
+- `hf:PATH_OR_ID`: any transformers causal LM on disk (or on a hub where one is reachable);
+- `openai:MODEL`: an OpenAI-compatible server via langchain-openai
+  (base URL from `base_url` / `OPENAI_BASE_URL`, key from `OPENAI_API_KEY`);
+- `SPEC+ADAPTER_DIR`: a PEFT LoRA adapter on top of a local model.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
+
+from fcdpo.errors import UserError
+from fcdpo.registry import MODELS, pull
+
+DEFAULT_MODEL = "qwen2.5-coder-0.5b"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A parsed model spec."""
+
+    kind: str  # "packaged", "hf" or "openai"
+    target: str  # packaged name, path / hub id, or served model name
+    adapter: str | None = None
+
+
+def parse_spec(spec: str) -> ModelSpec:
+    """Parse and validate a spec string; a UserError names what is wrong."""
+    spec = (spec or "").strip()
+    base, _, adapter = spec.partition("+")
+    adapter = adapter.strip() or None
+    if adapter is not None and not (Path(adapter) / "adapter_config.json").is_file():
+        raise UserError(f"model spec {spec!r}: adapter dir {adapter!r} has no adapter_config.json")
+    if base.startswith("openai:"):
+        if adapter:
+            raise UserError(f"model spec {spec!r}: adapters need a local model, not an openai: server")
+        if not base[7:]:
+            raise UserError("model spec 'openai:' needs a model name, e.g. openai:gpt-4o-mini")
+        return ModelSpec("openai", base[7:])
+    if base.startswith("hf:"):
+        if not base[3:]:
+            raise UserError("model spec 'hf:' needs a path or hub id, e.g. hf:runs/merged")
+        return ModelSpec("hf", base[3:], adapter)
+    if base in MODELS:
+        return ModelSpec("packaged", base, adapter)
+    raise UserError(
+        f"unknown model spec {spec!r}; use a packaged name ({', '.join(MODELS)}), hf:PATH_OR_ID, openai:MODEL or SPEC+ADAPTER_DIR"
+    )
+
+
+def load_chat_model(
+    spec: str,
+    *,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+    max_new_tokens: int = 256,
+    seed: int | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    timeout: float = 120.0,
+    max_retries: int = 2,
+) -> BaseChatModel:
+    """A LangChain chat model for `spec`; packaged weights are pulled on first use."""
+    parsed = parse_spec(spec)
+    if parsed.kind == "openai":
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=parsed.target,
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL"),
+            api_key=api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
+            temperature=temperature,
+            top_p=top_p,
+            max_completion_tokens=max_new_tokens,
+            seed=seed,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+    from fcdpo.local_chat import LocalChatModel
+
+    path = str(pull(parsed.target)) if parsed.kind == "packaged" else parsed.target
+    return LocalChatModel(
+        model_path=path,
+        adapter=str(Path(parsed.adapter).resolve()) if parsed.adapter else None,
+        spec=spec,
+        temperature=temperature,
+        top_p=top_p,
+        max_new_tokens=max_new_tokens,
+        seed=seed,
+    )
