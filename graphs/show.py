@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from fcdpo.types import Trace
 
 MAX_SHOWN = 300
@@ -15,7 +17,9 @@ def _clip(text: str) -> str:
 def show_trace(trace: Trace) -> str:
     """Readable multi-line rendering of one chain."""
     problem = trace.problem
-    lines = [f"── {problem.id} ({problem.task}) · {trace.model}", _clip(problem.question).join(["  ", ""])]
+    lines = [f"── {problem.id} ({problem.task}) · {trace.model}"]
+    for paragraph in problem.question.splitlines():
+        lines.append(textwrap.fill(paragraph, width=100, initial_indent="  ", subsequent_indent="  "))
     for step in trace.steps:
         if step.call is not None:
             args = ", ".join(f"{k}={v!r}" for k, v in step.call["args"].items())

@@ -1,0 +1,93 @@
+"""The call parser: a table of noisy and hostile outputs, and 'never raises' on arbitrary text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fcdpo.graphs.parsing import Call, CallError, parse_call
+from fcdpo.tools import ARITHMETIC, CONTROL, LOGIC
+
+SIGS = {f.name: f.signature for f in [*ARITHMETIC, *CONTROL, *LOGIC]}
+
+OK = [
+    ("multiply(a=14, b=12)", "multiply", {"a": 14, "b": 12}),
+    ("add(1, 2)", "add", {"a": 1, "b": 2}),
+    ("```python\nadd(a=1, b=2)\n```", "add", {"a": 1, "b": 2}),
+    ("```\nsubtract(a=5, b=3)\n```\nThat gives the rest.", "subtract", {"a": 5, "b": 3}),
+    ("I will multiply first: multiply(a=3, b=4). Then add.", "multiply", {"a": 3, "b": 4}),
+    ('<tool_call>{"name": "add", "arguments": {"a": 1, "b": 2}}</tool_call>', "add", {"a": 1, "b": 2}),
+    ('<tool_call>\n{"name": "divide", "arguments": "{\\"a\\": 8, \\"b\\": 2}"}\n</tool_call>', "divide", {"a": 8, "b": 2}),
+    ('```json\n{"name": "sqrt", "arguments": {"x": 9}}\n```', "sqrt", {"x": 9}),
+    ('{"name": "power", "parameters": {"base": 2, "exponent": 3}}', "power", {"base": 2, "exponent": 3}),
+    ("add(a=-3, b=4.5)", "add", {"a": -3, "b": 4.5}),
+    ("multiply(a=3*4, b=2)", "multiply", {"a": 12, "b": 2}),
+    ("final_answer(answer=-3*4)", "final_answer", {"answer": -12}),
+    ("final_answer(answer=42)\nfinal_answer(answer=43)", "final_answer", {"answer": 42}),
+    ("think(thought='it's the second step')", "think", {"thought": "it's the second step"}),
+    ('think(thought="use multiply(a=2, b=3) next")', "think", {"thought": "use multiply(a=2, b=3) next"}),
+    ("final_answer(answer=true)", "final_answer", {"answer": True}),
+    ("fact(subject=Anne, attribute=big)", "fact", {"subject": "Anne", "attribute": "big"}),
+    ('rule(conditions=["big", "not red"], conclusion="small")', "rule", {"conditions": ["big", "not red"], "conclusion": "small"}),
+    ("Action: round(x=3.14159, digits=2)", "round", {"x": 3.14159, "digits": 2}),
+    ("add(a=1, b=2", "add", {"a": 1, "b": 2}),  # cut off before the closing parenthesis
+]
+
+ERRORS = [
+    ("", "no function call found"),
+    ("The answer is 42.", "no function call found"),
+    ("foo(x=1)", "unknown function 'foo'"),
+    ('__import__("os").system("rm -rf /")', "unknown function '__import__'"),
+    ("eval('1+1')", "unknown function 'eval'"),
+    ("add(a=multiply(a=2, b=3), b=1)", "nested calls"),
+    ("add(a=1)", "missing argument 'b'"),
+    ("add(a=1, b=2, c=3)", "unexpected argument 'c'"),
+    ("add(1, 2, 3)", "takes 2 arguments"),
+    ("add(a=1, a=2)", "twice"),
+    ("add(a=1 b=2)", "not valid call syntax"),
+    ("add(a=1e400, b=1)", "number too large"),
+    ("add(a=10**100, b=1)", "plain values"),
+    ("add(a=99999999999999999999, b=1)", "number too large"),
+    ("add(a=x.y, b=1)", "plain values"),
+    ("add(a=lambda: 1, b=1)", "plain values"),
+    ("add(a=[i for i in range(9)], b=1)", "plain values"),
+    ("add(**{'a': 1, 'b': 2})", "** arguments"),
+    ("add(a=1/0, b=1)", "division by zero"),
+    ('add(a="' + "x" * 3000 + '", b=1)', "longer than"),
+    ("add(a=" + "(" * 3000 + "1" + ")" * 3000 + ", b=2)", ""),
+    ('<tool_call>{"name": "add", "arguments": [1, 2]}</tool_call>', "must be an object"),
+    ('<tool_call>{"name": "nope", "arguments": {}}</tool_call>', "unknown function 'nope'"),
+    ("<tool_call>{not json</tool_call>", "could not read the JSON call"),
+    ('<tool_call>{"name": "add", "arguments": {"a": {"x": 1}, "b": 2}}</tool_call>', "plain values"),
+    ("add(a=(1, 2, 3) * 2, b=1)", "numbers only"),
+    ("fact(subject=-'Anne', attribute='big')", "only numbers can be negated"),
+]
+
+
+@pytest.mark.parametrize("text, name, args", OK)
+def test_valid_calls_parse(text, name, args):
+    assert parse_call(text, SIGS) == Call(name, args)
+
+
+@pytest.mark.parametrize("text, fragment", ERRORS)
+def test_bad_calls_give_a_message(text, fragment):
+    result = parse_call(text, SIGS)
+    assert isinstance(result, CallError), result
+    assert fragment in result.message
+
+
+def test_the_table_is_large_enough():
+    assert len(OK) + len(ERRORS) >= 30
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_arbitrary_text_never_raises(text):
+    assert isinstance(parse_call(text, SIGS), (Call, CallError))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(SIGS)), st.text(alphabet="()[]{}'\"=,.-+*/ab0123456789 \n", max_size=80))
+def test_call_shaped_noise_never_raises(name, tail):
+    assert isinstance(parse_call(f"{name}({tail}", SIGS), (Call, CallError))

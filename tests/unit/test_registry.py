@@ -1,0 +1,83 @@
+"""Packaged-model pulls with a fake fetcher: assembly, sha256 check, nothing half-written left; spec parsing."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+
+import pytest
+
+from fcdpo import registry
+from fcdpo.errors import UserError
+from fcdpo.models import ModelSpec, parse_spec
+
+PARTS = [b"GGUF-part-one|", b"part-two"]
+
+
+@pytest.fixture
+def fake_model(monkeypatch, tmp_path):
+    monkeypatch.setenv("FCDPO_CACHE", str(tmp_path / "cache"))
+    entry = registry.PackagedModel(
+        "tiny-test", "test", ("tiny-part1==1", "tiny-part2==1"), ("tiny_part1/data/part01.bin", "tiny_part2/data/part02.bin"),
+        hashlib.sha256(b"".join(PARTS)).hexdigest(), 1,
+    )
+    monkeypatch.setitem(registry.MODELS, entry.name, entry)
+    return entry
+
+
+def fetch_parts(parts):
+    def fetch(packages, dest):
+        for i, (package, data) in enumerate(zip(packages, parts), start=1):
+            with zipfile.ZipFile(dest / f"{package.split('==')[0]}-1-py3-none-any.whl", "w") as wheel:
+                wheel.writestr(f"tiny_part{i}/data/part{i:02d}.bin", data)
+
+    return fetch
+
+
+def test_pull_assembles_parts_in_order(fake_model):
+    registry.pull(fake_model.name, fetch=fetch_parts(PARTS), convert=False)
+    assert registry.gguf_path(fake_model.name).read_bytes() == b"".join(PARTS)
+    # A second pull finds it and fetches nothing.
+    registry.pull(fake_model.name, fetch=lambda *a: pytest.fail("fetched again"), convert=False)
+
+
+def test_sha_mismatch_leaves_nothing_valid(fake_model):
+    with pytest.raises(UserError, match="sha256 mismatch"):
+        registry.pull(fake_model.name, fetch=fetch_parts([b"tampered", b"bytes"]), convert=False)
+    leftovers = [p.name for p in registry.model_dir(fake_model.name).iterdir()]
+    assert leftovers == []
+    assert not registry.is_cached(fake_model.name)
+
+
+def test_missing_part_is_reported(fake_model):
+    with pytest.raises(UserError, match="lack tiny_part2"):
+        registry.pull(fake_model.name, fetch=fetch_parts(PARTS[:1]), convert=False)
+
+
+def test_unknown_packaged_model():
+    with pytest.raises(UserError, match="unknown packaged model 'gpt-9'"):
+        registry.pull("gpt-9")
+
+
+def test_cache_dir_follows_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("FCDPO_CACHE", str(tmp_path))
+    assert registry.checkpoint_dir("smollm2-135m") == tmp_path / "models" / "smollm2-135m" / "hf"
+
+
+def test_parse_spec(tmp_path):
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    assert parse_spec("smollm2-135m") == ModelSpec("packaged", "smollm2-135m")
+    assert parse_spec("hf:/models/x") == ModelSpec("hf", "/models/x")
+    assert parse_spec("openai:gpt-4o-mini") == ModelSpec("openai", "gpt-4o-mini")
+    assert parse_spec(f"qwen2.5-coder-0.5b+{adapter}") == ModelSpec("packaged", "qwen2.5-coder-0.5b", str(adapter))
+    for bad, message in {
+        "gpt-9": "unknown model spec",
+        "hf:": "needs a path",
+        "openai:": "needs a model name",
+        f"openai:x+{adapter}": "adapters need a local model",
+        "smollm2-135m+/nonexistent": "no adapter_config.json",
+    }.items():
+        with pytest.raises(UserError, match=message):
+            parse_spec(bad)

@@ -1,0 +1,106 @@
+"""Tasks: generators (templates, depths, splits), graders, the user dataset loader."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from fractions import Fraction
+
+import pytest
+
+from fcdpo.errors import UserError
+from fcdpo.tasks import get_task, split_of
+from fcdpo.tasks.dataset import load_dataset
+from fcdpo.tasks.math import MathTask, solve_steps
+from fcdpo.tasks.math_templates import TEMPLATES, Ref
+
+
+def test_at_least_twenty_templates_with_two_to_six_operations():
+    assert len(TEMPLATES) >= 20
+    ops = {name: len(fn(random.Random(0)).solution) for name, fn in TEMPLATES.items()}
+    assert min(ops.values()) >= 2 and max(ops.values()) == 6
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_template_truth_recomputed_through_the_tools(name):
+    task = MathTask()
+    for seed in range(200):
+        generated = TEMPLATES[name](random.Random(seed))
+        # Every literal the solution uses appears in the question (unit constants such as 60
+        # minutes or 100 km aside): the chain is grounded in the text.
+        for _, args in generated.solution:
+            for arg in args:
+                if not isinstance(arg, Ref) and str(arg) not in ("2", "4", "60", "100", "3"):
+                    assert str(arg) in generated.question, (arg, generated.question)
+        _, value = solve_steps(generated.solution, task.functions)
+        assert Fraction(str(value)) == pytest.approx(generated.answer, abs=1e-9), generated.question
+
+
+@pytest.mark.parametrize(
+    "predicted, truth, ok",
+    [
+        ("$1,200", "1200", True),
+        ("12.0", "12", True),
+        ("12 apples", "12", True),
+        ("The total is 3 * 4 = 12", "12", True),
+        ("12.004", "12", True),
+        ("12.01", "12", False),
+        ("1323.0025", "1323.0025", True),
+        ("-5", "5", False),
+        ("twelve", "12", False),
+        (None, "12", False),
+        ("3/4", "0.75", True),
+    ],
+)
+def test_math_grader(predicted, truth, ok):
+    assert get_task("math").check(predicted, truth) is ok
+
+
+@pytest.mark.parametrize(
+    "predicted, truth, ok",
+    [("true", "true", True), ("True.", "true", True), ("yes", "true", True), ("No", "false", True),
+     ("unknown", "unknown", True), ("false", "unknown", False), ("round", "true", False), (None, "false", False)],
+)
+def test_logic_grader(predicted, truth, ok):
+    assert get_task("logic").check(predicted, truth) is ok
+
+
+@pytest.mark.parametrize("name", ["math", "logic"])
+def test_splits_are_deterministic_and_disjoint(name):
+    task = get_task(name)
+    train, test = task.problems("train", 300), task.problems("test", 100)
+    assert [p.question for p in train] == [p.question for p in task.problems("train", 300)]
+    assert not {p.question for p in train} & {p.question for p in test}
+    assert all(split_of(p.question) == "test" for p in test)
+    assert len({p.id for p in train + test}) == 400
+    assert task.problems("train", 10) == train[:10]
+    assert [p.question for p in task.problems("train", 5, seed=1)] != [p.question for p in train[:5]]
+
+
+def test_logic_covers_depths_worlds_and_labels():
+    problems = get_task("logic").problems("train", 600)
+    assert set(Counter(p.meta["depth"] for p in problems)) == set(range(6))
+    assert {(p.meta["world"], p.answer) for p in problems} == {
+        ("closed", "true"), ("closed", "false"), ("open", "true"), ("open", "false"), ("open", "unknown")
+    }
+    assert all(("unknown" in p.question) == (p.meta["world"] == "open") for p in problems)
+
+
+def test_dataset_loads_and_reports_bad_lines(tmp_path):
+    good = tmp_path / "p.jsonl"
+    good.write_text('{"id": "1", "task": "math", "question": "2+2?", "answer": 4}\n\n{"id": "2", "task": "logic", "question": "q"}\n')
+    problems = load_dataset(good)
+    assert [(p.id, p.answer) for p in problems] == [("1", "4"), ("2", None)]
+    cases = {
+        '{"id": "1", "task": "math"}': "p.jsonl:1: missing field 'question'",
+        '{"id": "1", "task": "chess", "question": "q"}': "p.jsonl:1: unknown task 'chess'",
+        "[1, 2]": "p.jsonl:1: expected a JSON object",
+        '{"id": "1", "task": "math", "question": "q"}\n{"id": "1", "task": "math", "question": "r"}': "p.jsonl:2: duplicate id",
+        "{oops": "p.jsonl:1: not valid JSON",
+    }
+    for text, message in cases.items():
+        good.write_text(text + "\n")
+        with pytest.raises(UserError, match=message):
+            load_dataset(good)
+    with pytest.raises(UserError, match="no such file"):
+        load_dataset(tmp_path / "missing.jsonl")
