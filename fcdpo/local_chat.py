@@ -64,6 +64,14 @@ def tools_as_text(tools: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def with_tools_described(chat: list[dict[str, Any]], tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation with the tools described in its (single) system turn."""
+    text = tools_as_text(tools)
+    if chat and chat[0]["role"] == "system":
+        return [{"role": "system", "content": f"{chat[0]['content']}\n\n{text}"}, *chat[1:]]
+    return [{"role": "system", "content": text}, *chat]
+
+
 class LocalChatModel(BaseChatModel):
     """Chat model over a local causal LM; greedy at temperature 0, sampling otherwise."""
 
@@ -100,9 +108,7 @@ class LocalChatModel(BaseChatModel):
         lm = load_pretrained(self.model_path, self.adapter)
         chat = to_chat_dicts(messages)
         if tools and not lm.renders_tools:
-            chat = [{"role": "system", "content": tools_as_text(tools)}, *chat]
-            if len(chat) > 1 and chat[1]["role"] == "system":  # one system turn, as templates expect
-                chat[1:2], chat[0]["content"] = [], chat[1]["content"] + "\n\n" + chat[0]["content"]
+            chat = with_tools_described(chat, tools)
         tokenizer = lm.tokenizer
         inputs = tokenizer.apply_chat_template(
             chat, tools=tools if lm.renders_tools else None, add_generation_prompt=True, return_dict=True, return_tensors="pt"

@@ -103,16 +103,11 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     update["steps"] = [step.to_dict()]
     if step.error is not None:
         update["errors"] = state.errors + 1
-    if parsed_is_final(update):
+    if "final_answer" in update:  # the chain is over: nothing more to tell the model
         return update
     feedback = step.observation()
     update["messages"] = [ToolMessage(feedback, tool_call_id=call_id) if call_id else HumanMessage(feedback)]
     return update
-
-
-def parsed_is_final(update: dict[str, Any]) -> bool:
-    """True when this step gave the final answer."""
-    return update.get("final_answer") is not None
 
 
 def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
