@@ -5,6 +5,8 @@
     fcdpo solve --task logic --model qwen2.5-coder-0.5b --sample 1
     fcdpo solve --task math "A pen costs $3. How much do 4 pens cost?"
     fcdpo solve --dataset problems.jsonl --sample 5 --json
+    fcdpo generate --teacher qwen2.5-coder-0.5b --task math,logic --problems 4 --samples 3 --out runs/t
+    fcdpo export runs/t --out runs/p --mode step
 
 User mistakes end with exit code 2 and one line on stderr; set FCDPO_DEBUG=1 for tracebacks.
 """
@@ -55,6 +57,37 @@ def make_parser() -> argparse.ArgumentParser:
     solve.add_argument("--call-format", default="text", choices=["text", "native"], help="call protocol (default: text)")
     solve.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
     solve.add_argument("--json", action="store_true", help="print one JSON trace per line")
+
+    generate = commands.add_parser("generate", help="teacher chains for many problems, K samples each (resumable)")
+    generate.add_argument("--teacher", default=DEFAULT_MODEL, help=f"model spec (default: {DEFAULT_MODEL})")
+    generate.add_argument("--task", default="math,logic", help="comma-separated tasks (default: math,logic)")
+    generate.add_argument("--problems", type=int, default=10, help="problems per task (default: 10)")
+    generate.add_argument("--samples", type=int, default=4, help="chains per problem (default: 4)")
+    generate.add_argument("--split", default="train", help="generated split (default: train)")
+    generate.add_argument("--out", required=True, metavar="DIR", help="run dir: traces.jsonl + manifest.json")
+    generate.add_argument("--dataset", metavar="FILE", help="JSONL problems instead of generated ones")
+    generate.add_argument("--concurrency", type=int, default=1, help="chains run at once (default: 1)")
+    generate.add_argument("--temperature", type=float, default=0.7, help="sampling temperature (default: 0.7)")
+    generate.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default: 0.95)")
+    generate.add_argument("--seed", type=int, default=0, help="problem and sampling seed (default: 0)")
+    generate.add_argument("--max-steps", type=int, default=20, help="step limit per chain (default: 20)")
+    generate.add_argument("--max-new-tokens", type=int, default=128, help="token budget per step (default: 128)")
+    generate.add_argument("--call-format", default="text", choices=["text", "native"], help="call protocol (default: text)")
+    generate.add_argument("--base-url", help="server URL for openai: teachers (else OPENAI_BASE_URL)")
+    generate.add_argument("--retries", type=int, default=3, help="retries of a failing chain before it is recorded as failed (default: 3)")
+    generate.add_argument("--backoff", type=float, default=1.0, help="seconds before the first retry, doubling (default: 1)")
+    generate.add_argument("--timeout", type=float, default=120.0, help="seconds per request to an openai: teacher (default: 120)")
+    generate.add_argument("--force", action="store_true", help="start DIR over when its config differs (old files are kept aside)")
+
+    export = commands.add_parser("export", help="judged chains → DPO preference pairs")
+    export.add_argument("dirs", nargs="+", metavar="DIR", help="generate run dirs (or traces.jsonl files)")
+    export.add_argument("--out", required=True, metavar="PAIRS", help="output dir: pairs.jsonl + stats.json")
+    export.add_argument("--mode", default="chain", choices=["chain", "step"], help="chain (the paper) or step (default: chain)")
+    export.add_argument("--max-pairs-per-problem", type=int, default=4, help="cap per problem (default: 4)")
+    export.add_argument("--rejected-from", metavar="DIR", help="take rejected chains from this run (e.g. the student's own)")
+    export.add_argument("--seed", type=int, default=0, help="seed for choosing pairs (default: 0)")
+    export.add_argument("--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping")
+    export.add_argument("--langsmith-examples", metavar="FILE", help="also write LangSmith dataset examples (JSONL)")
     return parser
 
 
@@ -64,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "models":
             return _models(args)
+        if args.command == "generate":
+            return _generate(args)
+        if args.command == "export":
+            return _export(args)
         return _solve(args)
     except UserError as exc:
         print(f"fcdpo: error: {exc}", file=sys.stderr)
@@ -135,6 +172,60 @@ def _solve(args) -> int:
             print(json.dumps(trace.to_dict()), flush=True)
         else:
             print(show_trace(trace), flush=True)
+    return 0
+
+
+def _generate(args) -> int:
+    from pathlib import Path
+
+    from fcdpo.training.generate import GenerateConfig, RunOptions, format_summary, run_generate
+
+    config = GenerateConfig(
+        teacher=args.teacher,
+        tasks=[t.strip() for t in args.task.split(",") if t.strip()],
+        problems=args.problems,
+        samples=args.samples,
+        split=args.split,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+        max_steps=args.max_steps,
+        max_new_tokens=args.max_new_tokens,
+        call_format=args.call_format,
+        dataset=args.dataset,
+    )
+    options = RunOptions(
+        concurrency=args.concurrency, retries=args.retries, backoff=args.backoff, timeout=args.timeout,
+        base_url=args.base_url, force=args.force,
+    )
+    manifest = run_generate(config, Path(args.out), options)
+    chains = manifest["chains"]
+    print(f"{args.out}: {chains['total']} chains ({chains['this_run']} new, {chains['resumed_from']} from before)")
+    print(format_summary(manifest["summary"]))
+    return 0
+
+
+def _export(args) -> int:
+    from pathlib import Path
+
+    from fcdpo.training.export import run_export
+
+    stats = run_export(
+        [Path(d) for d in args.dirs],
+        Path(args.out),
+        mode=args.mode,
+        max_pairs_per_problem=args.max_pairs_per_problem,
+        rejected_from=Path(args.rejected_from) if args.rejected_from else None,
+        seed=args.seed,
+        skip_bad=args.skip_bad,
+        langsmith_file=Path(args.langsmith_examples) if args.langsmith_examples else None,
+    )
+    tasks = ", ".join(f"{task} {n}" for task, n in stats["pairs_per_task"].items()) or "none"
+    reasons = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in stats["no_pair"].items())
+    print(f"{args.out}: {stats['pairs']} {stats['mode']}-mode pairs ({tasks}) from {stats['chains']['read']} chains")
+    print(f"problems with pairs: {stats['problems_with_pairs']}/{stats['problems']}; without: {reasons}")
+    if stats["bad_lines_skipped"]:
+        print(f"skipped {stats['bad_lines_skipped']} bad trace line(s)")
     return 0
 
 

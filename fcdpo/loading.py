@@ -33,7 +33,9 @@ def load_pretrained(path: str, adapter: str | None = None) -> LoadedModel:
     """Model (fp32 on CPU, bf16 on GPU) and tokenizer from a local dir or hub id, plus an optional LoRA adapter."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a cached local load takes seconds; its bar is noise in traces
     cuda = torch.cuda.is_available()
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)

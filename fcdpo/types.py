@@ -86,10 +86,12 @@ class Trace:
     steps: list[Step]
     answer: str | None
     verdict: str
-    status: str  # "finished" (final_answer called) or "unfinished" (step limit)
+    status: str  # "finished" (final_answer called), "unfinished" (step limit) or "failed" (model error)
     sampling: dict[str, Any] = field(default_factory=dict)
     usage: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    sample: int = 0  # index among the chains generated for this problem
+    error: str | None = None  # why a failed chain failed (server down, timeout, ...)
 
     @property
     def valid_call_rate(self) -> float:
@@ -113,6 +115,8 @@ class Trace:
             "sampling": self.sampling,
             "usage": self.usage,
             "seconds": self.seconds,
+            "sample": self.sample,
+            "error": self.error,
         }
 
     @classmethod
@@ -129,6 +133,8 @@ class Trace:
             sampling=data.get("sampling") or {},
             usage=data.get("usage") or {},
             seconds=data.get("seconds", 0.0),
+            sample=data.get("sample", 0),
+            error=data.get("error"),
         )
 
     def to_messages(self) -> list[BaseMessage]:

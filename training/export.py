@@ -1,0 +1,129 @@
+"""`fcdpo export`: traces → `PAIRS/pairs.jsonl` (TRL conversational preference format) + `PAIRS/stats.json`.
+
+    fcdpo export runs/t --out runs/p                      # chain mode, as in the paper
+    fcdpo export runs/t --out runs/p --mode step          # first diverging step only
+    fcdpo export runs/t --out runs/p --rejected-from runs/student   # on-policy negatives
+
+`load_pairs` reads the file back with every message column typed as JSON, so tool-call
+arguments survive `datasets` unchanged (plain Arrow inference merges dict keys across rows).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from fcdpo.errors import UserError
+from fcdpo.training.pairs import NO_PAIR_REASONS, make_pairs
+from fcdpo.training.traces_io import TRACES, read_traces
+from fcdpo.types import Trace
+
+PAIRS = "pairs.jsonl"
+STATS = "stats.json"
+MESSAGE_COLUMNS = ("prompt", "chosen", "rejected")
+
+
+def load_run_traces(dirs: list[Path], skip_bad: bool) -> tuple[list[Trace], int]:
+    """Traces of one or more generate runs, and the number of bad lines skipped."""
+    traces, bad = [], 0
+    for run in dirs:
+        path = Path(run) / TRACES if Path(run).is_dir() else Path(run)
+        if not path.is_file():
+            raise UserError(f"{run}: no {TRACES} here (is it a `fcdpo generate` output dir?)")
+        found, skipped = read_traces(path, skip_bad=skip_bad)
+        traces += found
+        bad += skipped
+    return traces, bad
+
+
+def langsmith_examples(traces: list[Trace]) -> list[dict[str, Any]]:
+    """One LangSmith dataset example per problem with a correct chain: inputs = the problem,
+    reference outputs = the answer and that chain."""
+    from fcdpo.local_chat import to_chat_dicts
+
+    examples, seen = [], set()
+    for trace in traces:
+        if trace.verdict != "correct" or trace.problem.id in seen:
+            continue
+        seen.add(trace.problem.id)
+        examples.append({
+            "inputs": {"question": trace.problem.question, "task": trace.problem.task, "problem_id": trace.problem.id},
+            "outputs": {"answer": trace.problem.answer, "chain": to_chat_dicts(trace.messages)},
+            "metadata": {"model": trace.model, "steps": len(trace.steps)},
+        })
+    return examples
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def run_export(
+    dirs: list[Path],
+    out: Path,
+    mode: str = "chain",
+    max_pairs_per_problem: int | None = 4,
+    rejected_from: Path | None = None,
+    seed: int = 0,
+    skip_bad: bool = False,
+    langsmith_file: Path | None = None,
+) -> dict[str, Any]:
+    """Write pairs and stats; returns the stats."""
+    if max_pairs_per_problem is not None and max_pairs_per_problem < 1:
+        raise UserError(f"--max-pairs-per-problem must be at least 1, got {max_pairs_per_problem}")
+    traces, bad = load_run_traces(dirs, skip_bad)
+    rejected, bad_rejected = load_run_traces([rejected_from], skip_bad) if rejected_from else (None, 0)
+    result = make_pairs(traces, mode, rejected, max_pairs_per_problem, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_jsonl(out / PAIRS, result.pairs)
+    reasons = Counter(result.no_pair.values())
+    stats = {
+        "mode": mode,
+        "pairs": len(result.pairs),
+        "pairs_per_task": dict(sorted(Counter(p["task"] for p in result.pairs).items())),
+        "problems": len({t.problem.id for t in traces}),
+        "problems_with_pairs": len({p["id"] for p in result.pairs}),
+        "no_pair": {reason: reasons.get(reason, 0) for reason in NO_PAIR_REASONS},
+        "no_pair_problems": result.no_pair,
+        "chains": {
+            "read": len(traces),
+            "correct": sum(t.verdict == "correct" for t in traces),
+            "failed": sum(t.status == "failed" for t in traces),
+            "rejected_from": len(rejected) if rejected is not None else None,
+        },
+        "bad_lines_skipped": bad + bad_rejected,
+        "sources": [str(d) for d in dirs],
+        "rejected_source": str(rejected_from) if rejected_from else None,
+        "max_pairs_per_problem": max_pairs_per_problem,
+        "seed": seed,
+    }
+    (out / STATS).write_text(json.dumps(stats, indent=2) + "\n")
+    if langsmith_file:
+        _write_jsonl(Path(langsmith_file), langsmith_examples(traces))
+    return stats
+
+
+def load_pairs(path: str | Path):
+    """`pairs.jsonl` (or its dir) as a `datasets.Dataset` whose message columns are JSON-typed."""
+    from datasets import Features, Json, List, Value, load_dataset
+
+    path = Path(path)
+    path = path / PAIRS if path.is_dir() else path
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    with path.open(encoding="utf-8") as handle:
+        first = json.loads(handle.readline() or "{}")
+    if not first:
+        raise UserError(f"{path}: no pairs in file")
+    features = Features({
+        name: List(Json()) if name in MESSAGE_COLUMNS else Value("string")
+        for name in first
+    })
+    return load_dataset("json", data_files=str(path), features=features, split="train")

@@ -1,0 +1,263 @@
+"""`fcdpo generate`: run the graph K times per problem with a teacher and keep every chain.
+
+    fcdpo generate --teacher qwen2.5-coder-1.5b --task math,logic --problems 50 --samples 4 --out runs/t
+    fcdpo generate --teacher openai:Qwen/Qwen2.5-7B-Instruct --base-url http://gpu:8000/v1 \\
+        --task logic --problems 500 --samples 8 --concurrency 32 --out runs/t7b
+
+Each finished chain is one fsynced line of `DIR/traces.jsonl`; `DIR/manifest.json` records
+the config, package versions and times. Re-running the same command resumes: every
+(problem id, sample) already written is skipped. Teacher errors are retried with backoff and
+then recorded as a failed chain, so one bad request never stops a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from fcdpo.errors import UserError
+from fcdpo.graphs import Context, build_graph
+from fcdpo.graphs.run import recursion_limit, to_trace
+from fcdpo.models import load_chat_model, parse_spec
+from fcdpo.tasks import get_task
+from fcdpo.tasks.dataset import load_dataset
+from fcdpo.training.traces_io import TRACES, TraceWriter, read_traces, repair_tail
+from fcdpo.types import Problem, Trace
+
+MANIFEST = "manifest.json"
+PACKAGES = ("fcdpo", "torch", "transformers", "langgraph", "langchain-core", "langchain-openai", "trl", "peft")
+
+
+@dataclass
+class GenerateConfig:
+    """What decides which chains a run produces; a resumed run must match it exactly."""
+
+    teacher: str = field(metadata={"help": "model spec of the teacher"})
+    tasks: list[str] = field(default_factory=lambda: ["math", "logic"], metadata={"help": "tasks to draw problems from"})
+    problems: int = field(default=10, metadata={"help": "problems per task (or from the dataset)"})
+    samples: int = field(default=4, metadata={"help": "chains per problem"})
+    split: str = field(default="train", metadata={"help": "generated split: train or test"})
+    temperature: float = field(default=0.7, metadata={"help": "sampling temperature (0 = greedy)"})
+    top_p: float = field(default=0.95, metadata={"help": "nucleus sampling mass"})
+    seed: int = field(default=0, metadata={"help": "problem and sampling seed"})
+    max_steps: int = field(default=20, metadata={"help": "step limit per chain"})
+    max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})
+    call_format: str = field(default="text", metadata={"help": "text or native"})
+    dataset: str | None = field(default=None, metadata={"help": "JSONL problems instead of generated ones"})
+    dataset_sha256: str | None = field(default=None, metadata={"help": "content hash of the dataset, set automatically"})
+
+    def __post_init__(self) -> None:
+        parse_spec(self.teacher)
+        for task in self.tasks:
+            get_task(task)
+        for name in ("problems", "samples", "max_steps", "max_new_tokens"):
+            if getattr(self, name) < 1:
+                raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.split not in ("train", "test"):
+            raise UserError(f"--split must be train or test, got {self.split!r}")
+        if self.temperature < 0:
+            raise UserError(f"--temperature must be >= 0, got {self.temperature}")
+        if self.dataset:
+            path = Path(self.dataset)
+            if not path.is_file():
+                raise UserError(f"--dataset {path}: no such file")
+            self.dataset_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class RunOptions:
+    """How a run executes; free to change between resumes."""
+
+    concurrency: int = 1
+    retries: int = 3
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+    timeout: float = 120.0  # per request to an openai: teacher
+    base_url: str | None = None
+    force: bool = False
+    progress: bool = True
+
+
+def select_problems(config: GenerateConfig) -> list[Problem]:
+    """The problems a config names, in a fixed order."""
+    if config.dataset:
+        problems = [p for p in load_dataset(config.dataset) if p.task in config.tasks]
+        if not problems:
+            raise UserError(f"--dataset {config.dataset}: no problems of task {', '.join(config.tasks)}")
+        return problems[: config.problems]
+    return [p for task in config.tasks for p in get_task(task).problems(config.split, config.problems, seed=config.seed)]
+
+
+def sample_seed(seed: int, problem_id: str, sample: int) -> int:
+    """A distinct, reproducible sampling seed for each chain."""
+    digest = hashlib.sha256(f"{seed}:{problem_id}:{sample}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+def _versions() -> dict[str, str]:
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, Any]:
+    """Create or reopen DIR; a different config on an existing DIR is refused unless `force`."""
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / MANIFEST
+    wanted = asdict(config)
+    if manifest_path.is_file():
+        old = json.loads(manifest_path.read_text()).get("config", {})
+        changed = sorted(k for k in set(old) | set(wanted) if old.get(k) != wanted.get(k))
+        if changed and not force:
+            shown = ", ".join(f"{k}: {old.get(k)!r} → {wanted.get(k)!r}" for k in changed[:3])
+            raise UserError(f"{out} holds a run with another config ({shown}); use another --out, or --force to start it over")
+        if changed:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+            for name in (TRACES, MANIFEST):
+                if (out / name).exists():
+                    os.replace(out / name, out / f"{name}.{stamp}.old")
+            print(f"fcdpo: --force: previous run moved aside as *.{stamp}.old", file=sys.stderr)
+    manifest = {
+        "config": wanted,
+        "versions": _versions(),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished": None,
+    }
+    _write_json(manifest_path, manifest)
+    return manifest
+
+
+def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: RunOptions) -> Trace:
+    seed = sample_seed(config.seed, problem.id, sample)
+    context = Context(
+        model=config.teacher,
+        task=problem.task,
+        max_steps=config.max_steps,
+        temperature=config.temperature,
+        top_p=config.top_p,
+        seed=seed,
+        max_new_tokens=config.max_new_tokens,
+        call_format=config.call_format,
+        base_url=options.base_url,
+    )
+    # Our own retry loop below owns retries, so the client makes none of its own.
+    model = load_chat_model(
+        config.teacher, temperature=config.temperature, top_p=config.top_p, seed=seed,
+        max_new_tokens=config.max_new_tokens, base_url=options.base_url, timeout=options.timeout, max_retries=0,
+    )
+    graph = build_graph(model)
+    delay, error = options.backoff, None
+    for attempt in range(options.retries + 1):
+        started = time.perf_counter()
+        try:
+            final = graph.invoke(
+                {"question": problem.question, "answer": problem.answer, "problem_id": problem.id, "meta": problem.meta},
+                context=context,
+                config={"recursion_limit": recursion_limit(context), "run_name": f"generate {problem.task}"},
+            )
+        except UserError:
+            raise
+        except Exception as exc:  # server down, HTTP 500, timeout: retry, then record
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            if attempt < options.retries:
+                time.sleep(delay)
+                delay *= 2
+            continue
+        trace = to_trace(final, problem, context, time.perf_counter() - started)
+        trace.sample = sample
+        return trace
+    return Trace(problem, config.teacher, [], [], None, "incorrect", "failed", sample=sample, error=error,
+                 sampling={"temperature": config.temperature, "seed": seed})
+
+
+def summarize(traces: list[Trace], fresh: list[Trace], seconds: float) -> dict[str, dict[str, float]]:
+    """Per task over all `traces`: chains, correct rate, valid-call rate, mean steps, failed chains;
+    and generated tokens/s of the `fresh` chains this run made in `seconds`."""
+    summary = {}
+    for task in sorted({t.problem.task for t in traces}):
+        mine = [t for t in traces if t.problem.task == task]
+        ran = [t for t in mine if t.status != "failed"]
+        steps = [s for t in ran for s in t.steps]
+        summary[task] = {
+            "chains": len(mine),
+            "failed": len(mine) - len(ran),
+            "correct_rate": round(sum(t.verdict == "correct" for t in mine) / len(mine), 4),
+            "valid_call_rate": round(sum(s.ok for s in steps) / len(steps), 4) if steps else 0.0,
+            "mean_steps": round(sum(len(t.steps) for t in ran) / len(ran), 2) if ran else 0.0,
+            "tokens_per_s": round(sum(t.usage.get("output_tokens", 0) for t in fresh if t.problem.task == task) / seconds, 2)
+            if seconds > 0
+            else 0.0,
+        }
+    return summary
+
+
+def format_summary(summary: dict[str, dict[str, float]]) -> str:
+    """The summary as a small table."""
+    lines = [f"{'task':<8}{'chains':>8}{'failed':>8}{'correct':>9}{'valid calls':>13}{'mean steps':>12}{'tok/s':>8}"]
+    for task, s in summary.items():
+        lines.append(
+            f"{task:<8}{s['chains']:>8}{s['failed']:>8}{s['correct_rate']:>9.1%}{s['valid_call_rate']:>13.1%}"
+            f"{s['mean_steps']:>12.1f}{s['tokens_per_s']:>8.1f}"
+        )
+    return "\n".join(lines)
+
+
+def run_generate(config: GenerateConfig, out: Path, options: RunOptions) -> dict[str, Any]:
+    """Produce every missing chain of `config` into `out`; returns the manifest."""
+    if options.concurrency < 1:
+        raise UserError(f"--concurrency must be at least 1, got {options.concurrency}")
+    problems = select_problems(config)
+    manifest = _prepare_dir(out, config, options.force)
+    traces_path = out / TRACES
+    dropped = repair_tail(traces_path)
+    if dropped:
+        print(f"fcdpo: dropped a torn last line ({dropped} bytes) left by an interrupted run", file=sys.stderr)
+    done = read_traces(traces_path)[0] if traces_path.exists() else []
+    have = {(t.problem.id, t.sample) for t in done}
+    todo = [(p, k) for p in problems for k in range(config.samples) if (p.id, k) not in have]
+    if config.temperature == 0 and config.samples > 1:
+        print("fcdpo: warning: --temperature 0 makes every sample of a problem the same chain", file=sys.stderr)
+    new: list[Trace] = []
+    started = time.perf_counter()
+    with TraceWriter(traces_path) as writer, tqdm(total=len(todo), desc="generate", unit="chain", disable=not options.progress) as bar:
+        pool = ThreadPoolExecutor(max_workers=options.concurrency)
+        try:
+            futures = [pool.submit(_solve_once, p, k, config, options) for p, k in todo]
+            for future in as_completed(futures):
+                trace = future.result()
+                writer.write(trace)
+                new.append(trace)
+                bar.update()
+                bar.set_postfix(correct=f"{sum(t.verdict == 'correct' for t in new)}/{len(new)}", failed=sum(t.status == "failed" for t in new))
+        finally:
+            # On Ctrl-C or an error, chains not started are dropped (a resume makes them) instead of awaited.
+            pool.shutdown(wait=True, cancel_futures=True)
+    elapsed = time.perf_counter() - started
+    all_traces = done + new
+    manifest["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    manifest["summary"] = summarize(all_traces, new, elapsed)
+    manifest["chains"] = {"total": len(all_traces), "this_run": len(new), "resumed_from": len(done)}
+    _write_json(out / MANIFEST, manifest)
+    return manifest

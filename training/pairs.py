@@ -1,0 +1,136 @@
+"""Pairing judged chains into DPO preference pairs (TRL's conversational format).
+
+- chain mode (the paper): prompt = system + problem; chosen = a correct chain's
+  assistant/feedback turns; rejected = an incorrect chain's, for the same problem.
+- step mode (after TP-LLaMA): for a correct and an incorrect chain that share a prefix,
+  prompt = the shared prefix; chosen / rejected = the first diverging assistant turn. Tool
+  results then stay out of the loss.
+
+Failed chains (the teacher errored) are not model behaviour and are never paired.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from fcdpo.local_chat import to_chat_dicts
+from fcdpo.tasks import get_task
+from fcdpo.types import Trace
+
+MODES = ("chain", "step")
+PROMPT_TURNS = 2  # system prompt + problem
+NO_PAIR_REASONS = ("all_correct", "all_incorrect", "no_shared_prefix")
+
+
+@dataclass
+class PairingResult:
+    """Pairs and, for each problem that gave none, why."""
+
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    no_pair: dict[str, str] = field(default_factory=dict)  # problem id → reason
+
+
+def tools_column(trace: Trace) -> str:
+    """The `tools` column TRL hands to the chat template, as a JSON string.
+
+    Native-format chains saw the schemas through the template, so training does too. Text-format
+    chains saw the functions in the system prompt only; passing them again would train on a
+    prompt the graph never shows (so the column is an empty list there).
+    """
+    if trace.sampling.get("call_format") == "native":
+        return json.dumps([f.json_schema() for f in get_task(trace.problem.task).all_functions()])
+    return "[]"
+
+
+def _turns(trace: Trace) -> list[dict[str, Any]]:
+    """Chat turns without call ids: ids differ between runs and templates do not show them."""
+    turns = to_chat_dicts(trace.messages)
+    for turn in turns:
+        turn.pop("tool_call_id", None)
+        for call in turn.get("tool_calls", []):
+            call.pop("id", None)
+    return turns
+
+
+def _row(trace_chosen: Trace, prompt, chosen, rejected, rejected_trace: Trace, mode: str) -> dict[str, Any]:
+    problem = trace_chosen.problem
+    return {
+        "prompt": prompt,
+        "chosen": chosen,
+        "rejected": rejected,
+        "tools": tools_column(trace_chosen),
+        "id": problem.id,
+        "task": problem.task,
+        "mode": mode,
+        "chosen_model": trace_chosen.model,
+        "rejected_model": rejected_trace.model,
+    }
+
+
+def _chain_pair(good: Trace, bad: Trace) -> dict[str, Any] | None:
+    good_turns, bad_turns = _turns(good), _turns(bad)
+    if good_turns[:PROMPT_TURNS] != bad_turns[:PROMPT_TURNS]:
+        return None
+    return _row(good, good_turns[:PROMPT_TURNS], good_turns[PROMPT_TURNS:], bad_turns[PROMPT_TURNS:], bad, "chain")
+
+
+def _step_pair(good: Trace, bad: Trace) -> dict[str, Any] | None:
+    good_turns, bad_turns = _turns(good), _turns(bad)
+    if good_turns[:PROMPT_TURNS] != bad_turns[:PROMPT_TURNS]:
+        return None
+    split = PROMPT_TURNS
+    while split < min(len(good_turns), len(bad_turns)) and good_turns[split] == bad_turns[split]:
+        split += 1
+    if split >= min(len(good_turns), len(bad_turns)) or good_turns[split]["role"] != "assistant":
+        return None  # one chain is a prefix of the other, or they part on a result rather than a choice
+    return _row(good, good_turns[:split], [good_turns[split]], [bad_turns[split]], bad, "step")
+
+
+def make_pairs(
+    traces: list[Trace],
+    mode: str = "chain",
+    rejected_traces: list[Trace] | None = None,
+    max_pairs_per_problem: int | None = 4,
+    seed: int = 0,
+) -> PairingResult:
+    """Pair each problem's correct chains with incorrect ones (from `rejected_traces` when given)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    pair = _chain_pair if mode == "chain" else _step_pair
+    by_problem: dict[str, list[Trace]] = defaultdict(list)
+    for trace in traces:
+        if trace.status != "failed":
+            by_problem[trace.problem.id].append(trace)
+    negatives: dict[str, list[Trace]] = defaultdict(list)
+    for trace in rejected_traces if rejected_traces is not None else traces:
+        if trace.status != "failed" and trace.verdict == "incorrect":
+            negatives[trace.problem.id].append(trace)
+    rng = random.Random(seed)
+    result = PairingResult()
+    for problem_id in sorted(by_problem):
+        correct = [t for t in by_problem[problem_id] if t.verdict == "correct"]
+        incorrect = negatives.get(problem_id, [])
+        if not correct:
+            result.no_pair[problem_id] = "all_incorrect"
+            continue
+        if not incorrect:
+            result.no_pair[problem_id] = "all_correct"
+            continue
+        rows, seen = [], set()
+        for good in correct:
+            for bad in incorrect:
+                row = pair(good, bad)
+                key = json.dumps([row["prompt"], row["chosen"], row["rejected"]], sort_keys=True) if row else None
+                if row and key not in seen:
+                    seen.add(key)
+                    rows.append(row)
+        if not rows:
+            result.no_pair[problem_id] = "no_shared_prefix"
+            continue
+        rng.shuffle(rows)
+        result.pairs.extend(rows[:max_pairs_per_problem] if max_pairs_per_problem else rows)
+    return result
