@@ -1,0 +1,88 @@
+"""A scripted OpenAI-compatible chat server on loopback: a real HTTP peer for teacher tests.
+
+The reply to each request comes from a Python function of the request body; failures
+(HTTP 500 for the first N requests) and delays can be injected.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+
+class FakeOpenAI:
+    """`with FakeOpenAI(reply) as server: ... server.url ...`"""
+
+    def __init__(self, reply: Callable[[dict[str, Any]], str], delay: float = 0.0, fail_first: int = 0):
+        self.reply, self.delay, self.fail_first = reply, delay, fail_first
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with fake._lock:
+                    fake.requests += 1
+                    failing = fake.requests <= fake.fail_first
+                if failing:
+                    return self._send(500, {"error": {"message": "injected failure", "type": "server_error"}})
+                time.sleep(fake.delay)
+                text = fake.reply(body)
+                self._send(200, {
+                    "id": f"chatcmpl-{fake.requests}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "fake"),
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 50, "completion_tokens": 7, "total_tokens": 57},
+                })
+
+        return Handler
+
+    def __enter__(self) -> FakeOpenAI:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+_SUM = re.compile(r"What is (\d+) \+ (\d+)\?")
+
+
+def adder(body: dict[str, Any]) -> str:
+    """Solves 'What is A + B?' in two calls; odd seeds give a wrong final answer."""
+    question = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    a, b = map(int, _SUM.search(question).groups())
+    step = sum(m["role"] == "assistant" for m in body["messages"])
+    if step == 0:
+        return f"add(a={a}, b={b})"
+    wrong = (body.get("seed") or 0) % 2
+    return f"final_answer(answer={a + b + wrong})"
+
+
+def sum_problems(n: int) -> list[dict[str, str]]:
+    """`n` JSONL rows of 'What is A + B?' problems."""
+    return [{"id": f"s{i}", "task": "math", "question": f"What is {i} + {2 * i + 1}?", "answer": str(3 * i + 1)} for i in range(n)]

@@ -1,0 +1,156 @@
+"""`fcdpo generate` against a real loopback OpenAI-compatible server with scripted replies:
+resume, config checks, retries and failed chains, and the SIGKILL property."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fcdpo.errors import UserError
+from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate
+from fcdpo.training.traces_io import read_traces, repair_tail
+from tests.fake_openai import FakeOpenAI, adder, sum_problems
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    def make(n):
+        path = tmp_path / f"sums{n}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in sum_problems(n)))
+        return str(path)
+
+    return make
+
+
+def config(dataset_path, **overrides):
+    values = {"teacher": "openai:fake", "tasks": ["math"], "problems": 3, "samples": 2, "dataset": dataset_path, "max_steps": 4}
+    return GenerateConfig(**{**values, **overrides})
+
+
+def options(server, **overrides):
+    return RunOptions(**{"base_url": server.url, "backoff": 0.01, "timeout": 5, "progress": False, **overrides})
+
+
+def keys(out: Path):
+    traces, _ = read_traces(out / "traces.jsonl")
+    return [(t.problem.id, t.sample) for t in traces]
+
+
+def test_generate_writes_chains_manifest_and_summary(tmp_path, dataset):
+    with FakeOpenAI(adder) as server:
+        manifest = run_generate(config(dataset(3)), tmp_path / "run", options(server, concurrency=3))
+    assert sorted(keys(tmp_path / "run")) == [(f"s{i}", k) for i in range(3) for k in range(2)]
+    traces, _ = read_traces(tmp_path / "run" / "traces.jsonl")
+    seeds = {t.sampling["seed"] for t in traces}
+    assert len(seeds) == 6  # each chain samples with its own seed
+    assert {t.verdict for t in traces} == {"correct", "incorrect"}
+    saved = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert saved["config"]["teacher"] == "openai:fake" and saved["finished"] and saved["versions"]["fcdpo"]
+    summary = manifest["summary"]["math"]
+    assert summary["chains"] == 6 and summary["valid_call_rate"] == 1.0 and summary["mean_steps"] == 2.0
+    assert 0 < summary["correct_rate"] < 1
+
+
+def test_rerun_resumes_only_missing_chains(tmp_path, dataset):
+    out = tmp_path / "run"
+    path = dataset(4)
+    with FakeOpenAI(adder) as server:
+        run_generate(config(path, problems=2), out, options(server))
+        with pytest.raises(UserError, match="another config"):
+            run_generate(config(path, problems=3), out, options(server))
+        before = server.requests
+        manifest = run_generate(config(path, problems=2), out, options(server))
+        assert server.requests == before  # nothing left to do
+        assert manifest["chains"] == {"total": 4, "this_run": 0, "resumed_from": 4}
+        run_generate(config(path, problems=3), out, options(server, force=True))
+    assert len(keys(out)) == 6
+    assert list(out.glob("traces.jsonl.*.old"))  # --force kept the old run aside
+
+
+def test_server_errors_are_retried(tmp_path, dataset):
+    with FakeOpenAI(adder, fail_first=2) as server:
+        run_generate(config(dataset(1), problems=1, samples=1), tmp_path / "run", options(server, retries=3))
+    [trace] = read_traces(tmp_path / "run" / "traces.jsonl")[0]
+    assert trace.status == "finished" and trace.error is None
+
+
+def test_persistent_failures_become_failed_chains_and_the_batch_goes_on(tmp_path, dataset):
+    with FakeOpenAI(adder, fail_first=10_000) as server:
+        manifest = run_generate(config(dataset(2), problems=2, samples=1), tmp_path / "run", options(server, retries=1))
+    traces, _ = read_traces(tmp_path / "run" / "traces.jsonl")
+    assert [t.status for t in traces] == ["failed", "failed"]
+    assert all("500" in t.error for t in traces)
+    assert manifest["summary"]["math"]["failed"] == 2
+
+
+def test_connection_refused_and_timeouts_are_failed_chains(tmp_path, dataset):
+    with FakeOpenAI(adder) as server:
+        url = server.url
+    down = RunOptions(base_url=url, retries=1, backoff=0.01, progress=False)
+    run_generate(config(dataset(1), problems=1, samples=1), tmp_path / "down", down)
+    assert "Connection" in read_traces(tmp_path / "down" / "traces.jsonl")[0][0].error
+    with FakeOpenAI(adder, delay=1.5) as slow:
+        run_generate(config(dataset(1), problems=1, samples=1), tmp_path / "slow", options(slow, retries=0, timeout=0.3))
+    assert "Timeout" in read_traces(tmp_path / "slow" / "traces.jsonl")[0][0].error
+
+
+def test_bad_config_is_a_user_error(dataset):
+    for overrides, message in [
+        ({"samples": 0}, "--samples"),
+        ({"teacher": "gpt-9"}, "unknown model spec"),
+        ({"tasks": ["chess"]}, "unknown task"),
+        ({"dataset": "/no/file.jsonl"}, "no such file"),
+        ({"split": "dev"}, "--split"),
+    ]:
+        with pytest.raises(UserError, match=message):
+            config(dataset(1), **overrides)
+
+
+def test_repair_tail_drops_only_a_torn_last_line(tmp_path):
+    path = tmp_path / "traces.jsonl"
+    path.write_text('{"a": 1}\n{"b": 2}\n{"c": ')
+    assert repair_tail(path) == len('{"c": ')
+    assert path.read_text() == '{"a": 1}\n{"b": 2}\n'
+    path.write_text('{"a": 1}\n{"b": 2')
+    repair_tail(path)
+    assert path.read_text() == '{"a": 1}\n'
+    assert repair_tail(path) == 0
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_loses_nothing_written_and_duplicates_nothing(tmp_path, dataset):
+    path, out = dataset(30), tmp_path / "run"
+    expected = {(f"s{i}", k) for i in range(30) for k in range(2)}
+    cmd = [sys.executable, "-m", "fcdpo.cli", "generate", "--teacher", "openai:fake", "--task", "math", "--dataset", path,
+           "--problems", "30", "--samples", "2", "--concurrency", "3", "--out", str(out), "--backoff", "0.01"]
+    rng = random.Random(0)
+    seen: list = []
+    progress: list[int] = []
+    with FakeOpenAI(adder, delay=0.15) as server:  # about 6 s of work: kills land mid-run
+        env = {**os.environ, "OPENAI_BASE_URL": server.url}
+        for _ in range(4):
+            process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(2.0, 5.0))  # start-up takes about 2 s; then chains land
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            lines = (out / "traces.jsonl").read_text().splitlines(keepends=True) if (out / "traces.jsonl").exists() else []
+            complete = [json.loads(line) for line in lines if line.endswith("\n")]
+            now = [(t["id"], t["sample"]) for t in complete]
+            assert len(now) == len(set(now)), "duplicate chain"
+            assert now[: len(seen)] == seen, "a written chain was lost"
+            seen = now
+            progress.append(len(now))
+        finished = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    final = keys(out)
+    assert len(final) == len(set(final)) and set(final) == expected
+    assert final[: len(seen)] == seen
+    assert any(0 < n < len(expected) for n in progress), f"no kill landed mid-run: {progress}"
