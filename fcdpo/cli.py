@@ -7,6 +7,9 @@
     fcdpo solve --dataset problems.jsonl --sample 5 --json
     fcdpo generate --teacher qwen2.5-coder-0.5b --task math,logic --problems 4 --samples 3 --out runs/t
     fcdpo export runs/t --out runs/p --mode step
+    fcdpo train --student smollm2-135m --pairs runs/p --out runs/s --max-steps 5
+    fcdpo merge runs/s --out runs/merged
+    fcdpo solve --model smollm2-135m+runs/s/adapter --sample 1
 
 User mistakes end with exit code 2 and one line on stderr; set FCDPO_DEBUG=1 for tracebacks.
 """
@@ -88,6 +91,28 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, default=0, help="seed for choosing pairs (default: 0)")
     export.add_argument("--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping")
     export.add_argument("--langsmith-examples", metavar="FILE", help="also write LangSmith dataset examples (JSONL)")
+
+    train = commands.add_parser("train", help="DPO + LoRA on preference pairs (TRL DPOTrainer)")
+    train.add_argument("--student", default=DEFAULT_MODEL, help=f"base model spec (default: {DEFAULT_MODEL})")
+    train.add_argument("--pairs", required=True, metavar="PAIRS", help="`fcdpo export` output dir (or pairs.jsonl)")
+    train.add_argument("--out", required=True, metavar="RUN", help="run dir: adapter/, config.yaml, metrics.jsonl, loss.png")
+    train.add_argument("--config", metavar="YAML", help="dpo: (DPOConfig fields) and lora: (LoraConfig fields) settings")
+    train.add_argument("--epochs", type=float, help="num_train_epochs")
+    train.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
+    train.add_argument("--lr", type=float, help="learning_rate")
+    train.add_argument("--beta", type=float, help="DPO beta")
+    train.add_argument("--lora-r", type=int, help="LoRA rank")
+    train.add_argument("--lora-alpha", type=int, help="LoRA alpha")
+    train.add_argument("--max-length", type=int, help="max tokens of prompt + completion")
+    train.add_argument("--batch-size", type=int, help="per_device_train_batch_size")
+    train.add_argument("--grad-accum", type=int, help="gradient_accumulation_steps")
+    train.add_argument("--save-steps", type=int, help="checkpoint every N steps")
+    train.add_argument("--precompute-ref", action="store_true", help="compute reference log-probs once, before training")
+    train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in RUN")
+
+    merge = commands.add_parser("merge", help="fold a trained adapter into a full model dir (hf:MODEL_DIR)")
+    merge.add_argument("run", metavar="RUN", help="`fcdpo train` output dir")
+    merge.add_argument("--out", required=True, metavar="MODEL_DIR")
     return parser
 
 
@@ -101,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _generate(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "train":
+            return _train(args)
+        if args.command == "merge":
+            return _merge(args)
         return _solve(args)
     except UserError as exc:
         print(f"fcdpo: error: {exc}", file=sys.stderr)
@@ -226,6 +255,32 @@ def _export(args) -> int:
     print(f"problems with pairs: {stats['problems_with_pairs']}/{stats['problems']}; without: {reasons}")
     if stats["bad_lines_skipped"]:
         print(f"skipped {stats['bad_lines_skipped']} bad trace line(s)")
+    return 0
+
+
+def _train(args) -> int:
+    from pathlib import Path
+
+    from fcdpo.training.train import run_train
+    from fcdpo.training.train_config import FLAGS
+
+    flags = {flag: getattr(args, flag) for flag in FLAGS}
+    if not Path(args.pairs).exists():
+        raise UserError(f"--pairs {args.pairs}: no such file or dir")
+    summary = run_train(args.student, Path(args.pairs), Path(args.out), Path(args.config) if args.config else None, flags, args.resume)
+    resumed = f" (resumed from {summary['resumed_from']})" if summary["resumed_from"] else ""
+    print(f"{args.out}: {summary['global_step']} steps{resumed}, mean loss {summary['training_loss']:.4f}; adapter in {summary['adapter']}")
+    print(f"use it as: --model {args.student}+{summary['adapter']}")
+    return 0
+
+
+def _merge(args) -> int:
+    from pathlib import Path
+
+    from fcdpo.training.merge import run_merge
+
+    out = run_merge(Path(args.run), Path(args.out))
+    print(f"merged model in {out}; use it as: --model hf:{out}")
     return 0
 
 

@@ -28,9 +28,21 @@ class LoadedModel:
     lock: threading.Lock = field(default_factory=threading.Lock)  # one generate() at a time per copy
 
 
-@lru_cache(maxsize=4)
+_LOADING = threading.Lock()
+
+
 def load_pretrained(path: str, adapter: str | None = None) -> LoadedModel:
-    """Model (fp32 on CPU, bf16 on GPU) and tokenizer from a local dir or hub id, plus an optional LoRA adapter."""
+    """Model (fp32 on CPU, bf16 on GPU) and tokenizer from a local dir or hub id, plus an optional LoRA adapter.
+
+    Thread-safe: concurrent chains asking for the same model wait for one load (two
+    simultaneous `from_pretrained` calls in one process break on meta tensors).
+    """
+    with _LOADING:
+        return _load(path, adapter)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, adapter: str | None) -> LoadedModel:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging

@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from fcdpo.graphs.parsing import Call, parse_call
+from fcdpo.graphs.parsing import Call, call_end, parse_call
 from fcdpo.loading import load_pretrained
 from fcdpo.tools.base import Signature
 
@@ -72,6 +72,27 @@ def with_tools_described(chat: list[dict[str, Any]], tools: list[dict[str, Any]]
     return [{"role": "system", "content": text}, *chat]
 
 
+class _StopAfterCall:
+    """Generation stopping criterion: end the reply once it holds a complete call.
+
+    The protocol is one call per reply and the parser reads only the first call, so whatever
+    a small model rambles on with after it is never used; not generating it saves most of a
+    step's decode time.
+    """
+
+    def __init__(self, tokenizer, prompt_len: int, names: Sequence[str]):
+        self.tokenizer, self.prompt_len, self.names = tokenizer, prompt_len, set(names)
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        done = [
+            call_end(self.tokenizer.decode(row[self.prompt_len :], skip_special_tokens=True), self.names) is not None
+            for row in input_ids
+        ]
+        return torch.tensor(done, device=input_ids.device)
+
+
 class LocalChatModel(BaseChatModel):
     """Chat model over a local causal LM; greedy at temperature 0, sampling otherwise."""
 
@@ -101,8 +122,10 @@ class LocalChatModel(BaseChatModel):
         stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None,
         tools: list[dict[str, Any]] | None = None,
+        stop_after_call: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        """Generate one reply; `stop_after_call` (function names) ends it at the first complete call."""
         import torch
 
         lm = load_pretrained(self.model_path, self.adapter)
@@ -127,6 +150,10 @@ class LocalChatModel(BaseChatModel):
             options.update(temperature=None, top_p=None, top_k=None)
         if stop:
             options.update(stop_strings=stop, tokenizer=tokenizer)
+        if stop_after_call:
+            from transformers import StoppingCriteriaList
+
+            options["stopping_criteria"] = StoppingCriteriaList([_StopAfterCall(tokenizer, prompt_len, stop_after_call)])
         with lm.lock, torch.inference_mode():
             if sample:
                 torch.manual_seed(self._call_seed(inputs["input_ids"]))

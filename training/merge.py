@@ -1,0 +1,33 @@
+"""`fcdpo merge RUN --out MODEL_DIR`: fold the LoRA adapter into the base weights.
+
+The result is a plain transformers checkpoint with its tokenizer, loadable as `hf:MODEL_DIR`
+here and by OpenAI-compatible servers (vLLM, `transformers serve`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from fcdpo.errors import UserError
+from fcdpo.models import local_weights
+
+
+def run_merge(run: Path, out: Path) -> Path:
+    """Merge `RUN/adapter` into the student it was trained on and save to `out`."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    config_file, adapter = run / "config.yaml", run / "adapter"
+    if not config_file.is_file() or not (adapter / "adapter_config.json").is_file():
+        raise UserError(f"{run}: not a finished `fcdpo train` run (needs config.yaml and adapter/)")
+    student = yaml.safe_load(config_file.read_text())["student"]
+    path, _ = local_weights(student)
+    base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+    out.mkdir(parents=True, exist_ok=True)
+    merged.save_pretrained(str(out))
+    AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(out))
+    return out

@@ -1,0 +1,106 @@
+"""Resolve `fcdpo train` settings onto TRL's `DPOConfig` and PEFT's `LoraConfig`.
+
+Precedence: `training/defaults.yaml` (ours) < the user's `--config` YAML < CLI flags.
+Keys are the real field names of those two classes, so nothing is re-declared here; an
+unknown key or a value of the wrong type stops with a message naming it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fcdpo.errors import UserError
+
+DEFAULTS = Path(__file__).resolve().parent / "defaults.yaml"  # shipped as package data
+SECTIONS = ("dpo", "lora")
+
+# CLI flag → (section, field).
+FLAGS = {
+    "epochs": ("dpo", "num_train_epochs"),
+    "max_steps": ("dpo", "max_steps"),
+    "lr": ("dpo", "learning_rate"),
+    "beta": ("dpo", "beta"),
+    "max_length": ("dpo", "max_length"),
+    "batch_size": ("dpo", "per_device_train_batch_size"),
+    "grad_accum": ("dpo", "gradient_accumulation_steps"),
+    "save_steps": ("dpo", "save_steps"),
+    "precompute_ref": ("dpo", "precompute_ref_log_probs"),
+    "lora_r": ("lora", "r"),
+    "lora_alpha": ("lora", "lora_alpha"),
+}
+
+
+def _classes():
+    from peft import LoraConfig
+    from trl import DPOConfig
+
+    return {"dpo": DPOConfig, "lora": LoraConfig}
+
+
+def read_yaml(path: Path) -> dict[str, dict[str, Any]]:
+    """A train YAML as {section: {field: value}}, with sections and fields checked."""
+    if not path.is_file():
+        raise UserError(f"{path}: no such config file")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected sections {' and '.join(SECTIONS)}")
+    classes = _classes()
+    for section, values in data.items():
+        if section not in SECTIONS:
+            raise UserError(f"{path}: unknown section {section!r} (expected {', '.join(SECTIONS)})")
+        if not isinstance(values, dict):
+            raise UserError(f"{path}: section {section!r} must be a mapping")
+        fields = {f.name: f for f in dataclasses.fields(classes[section])}
+        for key, value in values.items():
+            if key not in fields:
+                raise UserError(f"{path}: unknown key {section}.{key} (not a {classes[section].__name__} field)")
+            _check_type(f"{path}: {section}.{key}", fields[key], value)
+    return {section: dict(data.get(section) or {}) for section in SECTIONS}
+
+
+def _check_type(where: str, field: dataclasses.Field, value: Any) -> None:
+    """Reject values whose type plainly contradicts the field's default (int, float, bool, str)."""
+    default = field.default
+    if default is None or default is dataclasses.MISSING or value is None:
+        return
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, (int, float)):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    else:
+        return
+    if not ok:
+        raise UserError(f"{where} must be a {type(default).__name__}, got {value!r}")
+
+
+def resolve(user_yaml: Path | None, flags: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Merged settings: defaults < user YAML < flags that were given (not None)."""
+    merged = read_yaml(DEFAULTS)
+    if user_yaml is not None:
+        for section, values in read_yaml(user_yaml).items():
+            merged[section].update(values)
+    for flag, value in flags.items():
+        if value is not None and value is not False:
+            section, key = FLAGS[flag]
+            merged[section][key] = value
+    return merged
+
+
+def build(settings: dict[str, dict[str, Any]], output_dir: Path, cuda: bool):
+    """`(DPOConfig, LoraConfig)` from resolved settings; CPU trains in fp32, a GPU in bf16."""
+    classes = _classes()
+    dpo = dict(settings["dpo"])
+    dpo.update(output_dir=str(output_dir), report_to="none", bf16=cuda, use_cpu=not cuda)
+    try:
+        return classes["dpo"](**dpo), classes["lora"](**settings["lora"])
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"train config: {str(exc).splitlines()[0]}") from None
