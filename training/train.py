@@ -85,10 +85,10 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
 
     from fcdpo.training.plots import plot_metrics
 
+    settings = resolve(config, flags)  # config mistakes surface before any model is loaded
     path, adapter = local_weights(student)
     if adapter:
         raise UserError(f"--student {student!r}: train from a base model; merge the adapter first (fcdpo merge)")
-    settings = resolve(config, flags)
     checkpoints = out / "checkpoints"
     last = _last_checkpoint(checkpoints)  # None: a fresh run (also with --resume, when nothing was saved yet)
     if last is not None and not resume:

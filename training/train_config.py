@@ -79,7 +79,8 @@ def _check_type(where: str, field: dataclasses.Field, value: Any) -> None:
     else:
         return
     if not ok:
-        raise UserError(f"{where} must be a {type(default).__name__}, got {value!r}")
+        kind = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}[type(default).__name__]
+        raise UserError(f"{where} must be {kind}, got {value!r}")
 
 
 def resolve(user_yaml: Path | None, flags: dict[str, Any]) -> dict[str, dict[str, Any]]:

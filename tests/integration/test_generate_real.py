@@ -10,7 +10,7 @@ import pytest
 
 from fcdpo.registry import checkpoint_dir
 from fcdpo.training.export import load_pairs, run_export
-from fcdpo.training.traces_io import TraceWriter, read_traces
+from fcdpo.training.traces_io import read_traces
 
 pytestmark = pytest.mark.slow
 
@@ -41,38 +41,22 @@ def test_generate_and_export_with_a_real_model(tmp_path):
     assert {(t.problem.id, t.sample): [s.text for s in t.steps] for t in concurrent} == texts
 
 
-def test_dpo_trainer_tokenizes_our_pairs_without_dropping_rows(tmp_path, scripted):
+def test_dpo_trainer_tokenizes_our_pairs_without_dropping_rows(tmp_path, small_pairs):
     from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import DPOConfig, DPOTrainer
 
-    from fcdpo.graphs import Context, solve
-    from fcdpo.types import Problem
-
-    problem = Problem("p1", "math", "A pen costs $3. How much do 4 pens cost?", "12")
-    chains = [
-        ("multiply(a=3, b=4)", "final_answer(answer=12)"),
-        ("think(thought='times')", "multiply(a=3, b=4)", "final_answer(answer=12)"),
-        ("add(a=3, b=4)", "final_answer(answer=7)"),
-        ("multiply(a=3, b=4)", "final_answer(answer=13)"),
-    ]
-    run = tmp_path / "run"
-    run.mkdir()
-    with TraceWriter(run / "traces.jsonl") as writer:
-        for replies in chains:
-            writer.write(solve(problem, Context(task="math"), model=scripted(*replies)))
     for mode in ("chain", "step"):
-        stats = run_export([run], tmp_path / mode, mode=mode, max_pairs_per_problem=None)
-        dataset = load_pairs(tmp_path / mode)
-        assert len(dataset) == stats["pairs"] == 4
+        dataset = load_pairs(small_pairs(mode))
+        assert len(dataset) == 4
         path = str(checkpoint_dir("smollm2-135m"))
-        tokenizer = AutoTokenizer.from_pretrained(path)
         args = DPOConfig(
             output_dir=str(tmp_path / f"dpo-{mode}"), max_steps=1, per_device_train_batch_size=2, max_length=2048,
             bf16=False, use_cpu=True, report_to=[], save_strategy="no", logging_steps=1,
         )
         trainer = DPOTrainer(
-            model=AutoModelForCausalLM.from_pretrained(path), args=args, train_dataset=dataset, processing_class=tokenizer,
+            model=AutoModelForCausalLM.from_pretrained(path), args=args, train_dataset=dataset,
+            processing_class=AutoTokenizer.from_pretrained(path),
             peft_config=LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", task_type="CAUSAL_LM"),
         )
         assert len(trainer.train_dataset) == 4  # nothing dropped by TRL's max_length filter
