@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fcdpo.errors import UserError
+from fcdpo.prefix_cache import PrefixCache
 
 END_OF_TURN = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>")
 
@@ -26,6 +27,7 @@ class LoadedModel:
     stop_token_ids: list[int]
     renders_tools: bool
     lock: threading.Lock = field(default_factory=threading.Lock)  # one generate() at a time per copy
+    prefix_cache: PrefixCache = field(default_factory=PrefixCache)
 
 
 _LOADING = threading.Lock()

@@ -103,6 +103,7 @@ class LocalChatModel(BaseChatModel):
     top_p: float = 1.0
     max_new_tokens: int = 256
     seed: int | None = None
+    reuse_prefix: bool = True  # start from the KV cache of an earlier call sharing the prompt's prefix
 
     @property
     def _llm_type(self) -> str:
@@ -154,10 +155,21 @@ class LocalChatModel(BaseChatModel):
             from transformers import StoppingCriteriaList
 
             options["stopping_criteria"] = StoppingCriteriaList([_StopAfterCall(tokenizer, prompt_len, stop_after_call)])
+        ids = inputs["input_ids"][0].tolist()
         with lm.lock, torch.inference_mode():
             if sample:
                 torch.manual_seed(self._call_seed(inputs["input_ids"]))
+            if self.reuse_prefix:
+                from transformers import DynamicCache
+
+                cache, _ = lm.prefix_cache.take(ids)
+                options["past_key_values"] = cache if cache is not None else DynamicCache()
+                options["return_dict_in_generate"] = True
             output = lm.model.generate(**inputs, **options)
+            if self.reuse_prefix:
+                cache = output.past_key_values
+                output = output.sequences
+                lm.prefix_cache.put(output[0, : cache.get_seq_length()].tolist(), cache)
         new_tokens = output[0, prompt_len:]
         text = tokenizer.decode(new_tokens, skip_special_tokens=True)
         finish = "length" if len(new_tokens) >= options["max_new_tokens"] else "stop"

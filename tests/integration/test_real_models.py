@@ -93,3 +93,23 @@ def test_pull_downloads_verifies_and_converts(tmp_path):
     assert [line.split()[3] for line in listed.stdout.splitlines() if line.startswith("smollm2-135m")] == ["yes"]
     gguf = tmp_path / "models" / "smollm2-135m" / "smollm2-135m.gguf"
     assert hashlib.sha256(gguf.read_bytes()).hexdigest() == registry.MODELS["smollm2-135m"].sha256
+
+
+def test_prefix_reuse_gives_the_same_greedy_chains():
+    from fcdpo.graphs import Context, build_graph, solve
+    from fcdpo.loading import load_pretrained
+    from fcdpo.tasks import get_task
+
+    chains, hits = {}, {}
+    for reuse in (False, True):
+        model = load_chat_model("smollm2-135m", max_new_tokens=40)
+        model.reuse_prefix = reuse
+        graph = build_graph(model)
+        hits[reuse] = load_pretrained(model.model_path, None).prefix_cache.hits
+        chains[reuse] = [
+            [s.text for s in solve(get_task(task).problems("test", 1)[0], Context(task=task, max_steps=3), graph=graph).steps]
+            for task in ("math", "logic")
+        ]
+    assert chains[True] == chains[False]
+    # Steps 2 and 3 of both chains started from a cached prefix.
+    assert load_pretrained(model.model_path, None).prefix_cache.hits - hits[True] >= 4

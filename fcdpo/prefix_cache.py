@@ -1,0 +1,63 @@
+"""KV-cache reuse across agent steps.
+
+Every step of a chain re-sends the whole conversation, which only grew by the last reply and
+its result. Prefilling ~1,000 prompt tokens again is most of a step's time on a CPU, so the
+key/value cache of each generation is kept, keyed by the token ids it covers; the next call
+starts from the longest cached prefix of its prompt and prefills only the new tokens.
+Bounded (LRU over a few entries), thread-safe, and each caller gets a private copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from typing import Any, Sequence
+
+MIN_REUSE = 16  # shorter shared prefixes are not worth a cache copy
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the common prefix of two token sequences."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+class PrefixCache:
+    """An LRU of KV caches keyed by the token ids they hold."""
+
+    def __init__(self, max_entries: int = 8):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = self.reused_tokens = 0
+
+    def take(self, ids: Sequence[int]) -> tuple[Any | None, int]:
+        """A private cache covering the longest cached prefix of `ids` (at least one token is left
+        to compute), and that prefix's length; (None, 0) when nothing useful is cached."""
+        with self._lock:
+            best, length = None, 0
+            for key in self._entries:
+                shared = min(common_prefix(key, ids), len(ids) - 1)
+                if shared > length:
+                    best, length = key, shared
+            if best is None or length < MIN_REUSE:
+                self.misses += 1
+                return None, 0
+            self._entries.move_to_end(best)
+            cache = copy.deepcopy(self._entries[best])
+            self.hits += 1
+            self.reused_tokens += length
+        cache.crop(length - cache.get_seq_length())  # a negative count drops that many tokens from the end
+        return cache, length
+
+    def put(self, ids: Sequence[int], cache: Any) -> None:
+        """Keep `cache`, which holds the key/values of exactly `ids`."""
+        with self._lock:
+            self._entries[tuple(ids)] = cache
+            self._entries.move_to_end(tuple(ids))
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)

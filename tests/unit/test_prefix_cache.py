@@ -1,0 +1,55 @@
+"""The prefix cache's bookkeeping, with a stand-in for transformers' DynamicCache."""
+
+from __future__ import annotations
+
+from fcdpo.prefix_cache import MIN_REUSE, PrefixCache, common_prefix
+
+
+class FakeKV:
+    """Holds the token ids it covers; crop(-n) drops n from the end, as DynamicCache does."""
+
+    def __init__(self, ids):
+        self.ids = list(ids)
+
+    def get_seq_length(self):
+        return len(self.ids)
+
+    def crop(self, count):
+        assert count <= 0
+        self.ids = self.ids[: len(self.ids) + count]
+
+
+def test_common_prefix():
+    assert common_prefix([1, 2, 3], [1, 2, 4]) == 2
+    assert common_prefix([], [1]) == 0 and common_prefix([1, 2], [1, 2]) == 2
+
+
+def test_longest_prefix_is_reused_as_a_private_copy():
+    cache = PrefixCache()
+    short, long = list(range(40)), list(range(100))
+    cache.put(short, FakeKV(short))
+    cache.put(long, FakeKV(long))
+    prompt = list(range(60)) + [999] * 5
+    kv, length = cache.take(prompt)
+    assert length == 60 and kv.ids == list(range(60))
+    assert cache._entries[tuple(long)].ids == long  # the stored entry is untouched
+    assert (cache.hits, cache.misses, cache.reused_tokens) == (1, 0, 60)
+
+
+def test_at_least_one_token_is_left_to_compute():
+    cache = PrefixCache()
+    ids = list(range(50))
+    cache.put(ids, FakeKV(ids))
+    kv, length = cache.take(ids)
+    assert length == 49 and kv.get_seq_length() == 49
+
+
+def test_short_or_missing_prefixes_are_misses_and_lru_bounds_memory():
+    cache = PrefixCache(max_entries=2)
+    assert cache.take(list(range(30))) == (None, 0)
+    cache.put(list(range(MIN_REUSE - 1)) + [7], FakeKV(range(MIN_REUSE)))
+    assert cache.take(list(range(MIN_REUSE - 1)) + [8, 9]) == (None, 0)
+    for start in (100, 200, 300):
+        ids = list(range(start, start + 30))
+        cache.put(ids, FakeKV(ids))
+    assert len(cache._entries) == 2 and cache.take(list(range(100, 140)))[0] is None  # oldest evicted
