@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_MODEL ?= qwen2.5-coder-0.5b
 
-.PHONY: install models demo test test-fast clean
+.PHONY: install models demo test test-fast bench bench-quick clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: models
 
 test-fast: install
 	$(BIN)/pytest -m "not slow"
+
+bench: models
+	$(BIN)/python bench/run.py
+
+bench-quick: models
+	$(BIN)/python bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -139,4 +139,4 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
     tokenizer.save_pretrained(str(out / "adapter"))
     plot_metrics(out / "metrics.jsonl", out / "loss.png")
     return {"global_step": result.global_step, "training_loss": result.training_loss, "adapter": str(out / "adapter"),
-            "resumed_from": last.name if last else None}
+            "resumed_from": last.name if last else None, "train_runtime": result.metrics.get("train_runtime")}

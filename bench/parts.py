@@ -1,0 +1,159 @@
+"""Benchmark parts; each runs in its own process (so its peak RSS is its own) and prints one JSON line.
+
+    python bench/parts.py load MODEL
+    python bench/parts.py prefix MODEL STEPS
+    python bench/parts.py graph MODEL
+    python bench/parts.py dpo MODEL STEPS
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.scripted (the small pairs file)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def load(model: str) -> dict:
+    """GGUF dequantizing load vs the cached safetensors load, same weights."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from fcdpo.registry import checkpoint_dir, gguf_path, pull
+
+    pull(model)
+    started = time.perf_counter()
+    AutoModelForCausalLM.from_pretrained(gguf_path(model).parent, gguf_file=gguf_path(model).name, dtype=torch.float32)
+    gguf_s = time.perf_counter() - started
+    started = time.perf_counter()
+    AutoModelForCausalLM.from_pretrained(checkpoint_dir(model), dtype=torch.float32)
+    cached_s = time.perf_counter() - started
+    return {"gguf_load_s": round(gguf_s, 2), "cached_load_s": round(cached_s, 2), "load_speedup": round(gguf_s / cached_s, 2)}
+
+
+def _replay_conversation(steps: int):
+    """A real logic problem's gold chain, as the growing conversation an agent sends step by step."""
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    from fcdpo.graphs.prompts import system_prompt, user_prompt
+    from fcdpo.tasks import get_task
+    from fcdpo.tasks.logic import solution_calls
+
+    task = get_task("logic")
+    problem = next(p for p in task.iter_problems("test") if len(solution_calls(p)) >= steps)
+    messages = [SystemMessage(system_prompt(task)), HumanMessage(user_prompt(problem.question))]
+    prompts = []
+    for call, result in solution_calls(problem)[:steps]:
+        prompts.append(list(messages))
+        messages += [AIMessage(call), HumanMessage(f"Result: {result}")]
+    return prompts
+
+
+def prefix(model: str, steps: int) -> dict:
+    """Wall time of an agent's `steps` model calls with KV prefix reuse ÷ without."""
+    from fcdpo.models import load_chat_model
+
+    prompts = _replay_conversation(steps)
+    timings, tokens = {}, {}
+    for reuse in (False, True):
+        chat = load_chat_model(model, max_new_tokens=24)
+        chat.reuse_prefix = reuse
+        chat.invoke("Hello")  # warm-up: the load and first-call costs stay out of the timing
+        started = time.perf_counter()
+        outs = [chat.invoke(p, stop_after_call=["fact", "rule", "query", "final_answer", "think"]) for p in prompts]
+        timings[reuse] = time.perf_counter() - started
+        tokens[reuse] = sum(o.usage_metadata["input_tokens"] for o in outs)
+    return {
+        "steps": steps,
+        "prompt_tokens": tokens[False],
+        "without_reuse_s": round(timings[False], 2),
+        "with_reuse_s": round(timings[True], 2),
+        "prefix_reuse_ratio": round(timings[True] / timings[False], 3),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def graph(model: str) -> dict:
+    """(graph run time − time inside the model) ÷ time inside the model, over real chains."""
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    from fcdpo.graphs import Context, build_graph, solve
+    from fcdpo.models import load_chat_model
+    from fcdpo.tasks import get_task
+
+    class ModelTime(BaseCallbackHandler):
+        def __init__(self):
+            self.total, self._start = 0.0, {}
+
+        def on_chat_model_start(self, serialized, messages, *, run_id, **kwargs):
+            self._start[run_id] = time.perf_counter()
+
+        def on_llm_end(self, response, *, run_id, **kwargs):
+            self.total += time.perf_counter() - self._start.pop(run_id)
+
+    timer = ModelTime()
+    chat = load_chat_model(model, max_new_tokens=48)
+    chat.callbacks = [timer]
+    compiled = build_graph(chat)
+    total = 0.0
+    for task in ("math", "logic"):
+        problem = get_task(task).problems("test", 1)[0]
+        started = time.perf_counter()
+        solve(problem, Context(task=task, max_steps=6), graph=compiled)
+        total += time.perf_counter() - started
+    return {"graph_s": round(total, 2), "model_s": round(timer.total, 2), "graph_overhead": round((total - timer.total) / timer.total, 4)}
+
+
+def dpo(model: str, steps: int) -> dict:
+    """Step time of `fcdpo train` ÷ a plain TRL DPOTrainer script with the same config and pairs; and with --precompute-ref."""
+    import torch
+    from datasets import load_dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import DPOTrainer
+
+    from fcdpo.models import local_weights
+    from fcdpo.training.train import run_train
+    from fcdpo.training.train_config import build, resolve
+    from tests.scripted import small_pairs
+
+    work = Path(tempfile.mkdtemp(prefix="fcdpo-bench-"))
+    pairs = small_pairs(work, "chain")
+    flags = {"max_steps": steps, "batch_size": 1, "grad_accum": 1, "save_steps": 10_000}
+    ours = run_train(model, pairs, work / "ours", None, flags)
+    ours_pre = run_train(model, pairs, work / "ours-pre", None, {**flags, "precompute_ref": True})
+
+    # The plain script: TRL as its docs show it, same settings, same file, no fcdpo code in the loop.
+    path, _ = local_weights(model)
+    dpo_config, lora_config = build(resolve(None, flags), work / "plain", cuda=False)
+    trainer = DPOTrainer(
+        model=AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32), args=dpo_config,
+        train_dataset=load_dataset("json", data_files=str(pairs / "pairs.jsonl"), split="train"),
+        processing_class=AutoTokenizer.from_pretrained(path), peft_config=lora_config,
+    )
+    plain = trainer.train().metrics["train_runtime"]
+    per_step = lambda runtime: runtime / steps  # noqa: E731
+    return {
+        "steps": steps,
+        "ours_step_s": round(per_step(ours["train_runtime"]), 2),
+        "ours_precompute_step_s": round(per_step(ours_pre["train_runtime"]), 2),
+        "plain_trl_step_s": round(per_step(plain), 2),
+        "dpo_step_ratio": round(ours["train_runtime"] / plain, 3),
+        "dpo_step_ratio_precompute": round(ours_pre["train_runtime"] / plain, 3),
+        "precompute_saving": round(1 - ours_pre["train_runtime"] / ours["train_runtime"], 3),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+if __name__ == "__main__":
+    part, model, *rest = sys.argv[1:]
+    result = {"load": load, "prefix": prefix, "graph": graph, "dpo": dpo}[part](model, *map(int, rest))
+    print(json.dumps({"part": part, "model": model, **result}))
