@@ -93,3 +93,23 @@ def test_resume_after_interruption_reaches_the_same_step(tmp_path):
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3, 4]
     assert (run / "adapter" / "adapter_model.safetensors").is_file()
+
+
+def test_pairs_too_long_for_max_length_are_reported(tmp_path):
+    from transformers import AutoTokenizer
+
+    from fcdpo.registry import checkpoint_dir
+    from fcdpo.training.export import load_pairs
+    from fcdpo.training.train import length_report
+
+    pairs = small_pairs(tmp_path, "chain")
+    dataset, tokenizer = load_pairs(pairs), AutoTokenizer.from_pretrained(str(checkpoint_dir(STUDENT)))
+    assert length_report(dataset, tokenizer, 4096) == {"pairs": 4, "dropped": 0, "truncated": 0}
+    prompt = len(tokenizer.apply_chat_template(dataset[0]["prompt"], add_generation_prompt=True, tokenize=True)["input_ids"])
+    assert length_report(dataset, tokenizer, prompt + 3) == {"pairs": 4, "dropped": 0, "truncated": 4}
+    assert length_report(dataset, tokenizer, prompt) == {"pairs": 4, "dropped": 4, "truncated": 0}
+    refused = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "train", "--student", STUDENT, "--pairs", str(pairs), "--out", str(tmp_path / "s"), "--max-length", "64"],
+        capture_output=True, text=True,
+    )
+    assert refused.returncode == 2 and "every pair's prompt reaches --max-length 64" in refused.stderr
