@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fcdpo.errors import UserError
+from fcdpo.local_chat import to_chat_dicts
 from fcdpo.training.pairs import NO_PAIR_REASONS, make_pairs
 from fcdpo.training.traces_io import TRACES, read_traces
 from fcdpo.types import Trace
@@ -42,8 +43,6 @@ def load_run_traces(dirs: list[Path], skip_bad: bool) -> tuple[list[Trace], int]
 def langsmith_examples(traces: list[Trace]) -> list[dict[str, Any]]:
     """One LangSmith dataset example per problem with a correct chain: inputs = the problem,
     reference outputs = the answer and that chain."""
-    from fcdpo.local_chat import to_chat_dicts
-
     examples, seen = [], set()
     for trace in traces:
         if trace.verdict != "correct" or trace.problem.id in seen:
