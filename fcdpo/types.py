@@ -11,7 +11,6 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
 
-VERDICTS = ("correct", "incorrect", "unknown")
 
 
 @dataclass

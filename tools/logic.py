@@ -17,7 +17,6 @@ from typing import Any
 
 from fcdpo.tools.base import Function, ToolError
 
-WORLDS = ("closed", "open")
 SOMEONE = "someone"
 MAX_ITEMS = 200  # facts or rules per chain: plenty for any rule base, bounded for the engine
 
