@@ -12,7 +12,6 @@ from typing import Any
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
 
 
-
 @dataclass
 class Problem:
     """One problem: the JSONL schema users bring (`id`, `task`, `question`, `answer`).
