@@ -45,7 +45,7 @@ def length_report(dataset, tokenizer, max_length: int | None) -> dict[str, int]:
 
 
 def _ids(encoded) -> list[int]:
-    return encoded["input_ids"] if isinstance(encoded, dict) or hasattr(encoded, "keys") else encoded
+    return encoded["input_ids"] if hasattr(encoded, "keys") else encoded  # a BatchEncoding or a plain id list
 
 
 class MetricsLog:
