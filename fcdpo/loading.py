@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from fcdpo.batching import Batcher
 from fcdpo.errors import UserError
 from fcdpo.prefix_cache import PrefixCache
 
@@ -26,8 +27,11 @@ class LoadedModel:
     tokenizer: object
     stop_token_ids: list[int]
     renders_tools: bool
-    lock: threading.Lock = field(default_factory=threading.Lock)  # one generate() at a time per copy
     prefix_cache: PrefixCache = field(default_factory=PrefixCache)
+    batcher: Batcher = field(init=False)  # every generation on this copy goes through it
+
+    def __post_init__(self):
+        self.batcher = Batcher(self.model, self.stop_token_ids, self.prefix_cache)
 
 
 _LOADING = threading.Lock()

@@ -20,6 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from fcdpo.batching import GenerationRequest
 from fcdpo.graphs.parsing import Call, call_end, parse_call
 from fcdpo.loading import load_pretrained
 from fcdpo.tools.base import Signature
@@ -72,27 +73,6 @@ def with_tools_described(chat: list[dict[str, Any]], tools: list[dict[str, Any]]
     return [{"role": "system", "content": text}, *chat]
 
 
-class _StopAfterCall:
-    """Generation stopping criterion: end the reply once it holds a complete call.
-
-    The protocol is one call per reply and the parser reads only the first call, so whatever
-    a small model rambles on with after it is never used; not generating it saves most of a
-    step's decode time.
-    """
-
-    def __init__(self, tokenizer, prompt_len: int, names: Sequence[str]):
-        self.tokenizer, self.prompt_len, self.names = tokenizer, prompt_len, set(names)
-
-    def __call__(self, input_ids, scores, **kwargs):
-        import torch
-
-        done = [
-            call_end(self.tokenizer.decode(row[self.prompt_len :], skip_special_tokens=True), self.names) is not None
-            for row in input_ids
-        ]
-        return torch.tensor(done, device=input_ids.device)
-
-
 class LocalChatModel(BaseChatModel):
     """Chat model over a local causal LM; greedy at temperature 0, sampling otherwise."""
 
@@ -126,53 +106,38 @@ class LocalChatModel(BaseChatModel):
         stop_after_call: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        """Generate one reply; `stop_after_call` (function names) ends it at the first complete call."""
-        import torch
+        """Generate one reply; `stop_after_call` (function names) ends it at the first complete call.
 
+        The protocol is one call per reply and the parser reads only the first call, so what a
+        small model rambles on with after it is never used; not generating it saves most of a
+        step's decode time.
+        """
         lm = load_pretrained(self.model_path, self.adapter)
         chat = to_chat_dicts(messages)
         if tools and not lm.renders_tools:
             chat = with_tools_described(chat, tools)
         tokenizer = lm.tokenizer
-        inputs = tokenizer.apply_chat_template(
-            chat, tools=tools if lm.renders_tools else None, add_generation_prompt=True, return_dict=True, return_tensors="pt"
-        ).to(lm.model.device)
-        prompt_len = inputs["input_ids"].shape[1]
-        sample = self.temperature > 0
-        options: dict[str, Any] = {
-            "max_new_tokens": kwargs.get("max_new_tokens", self.max_new_tokens),
-            "do_sample": sample,
-            "eos_token_id": lm.stop_token_ids,
-            "pad_token_id": tokenizer.pad_token_id,
-        }
-        if sample:
-            options.update(temperature=self.temperature, top_p=self.top_p)
-        else:  # say so explicitly: checkpoints ship generation configs with sampling on
-            options.update(temperature=None, top_p=None, top_k=None)
-        if stop:
-            options.update(stop_strings=stop, tokenizer=tokenizer)
-        if stop_after_call:
-            from transformers import StoppingCriteriaList
+        prompt = tokenizer.apply_chat_template(
+            chat, tools=tools if lm.renders_tools else None, add_generation_prompt=True, return_dict=True
+        )["input_ids"]
+        names = set(stop_after_call or ())
 
-            options["stopping_criteria"] = StoppingCriteriaList([_StopAfterCall(tokenizer, prompt_len, stop_after_call)])
-        ids = inputs["input_ids"][0].tolist()
-        with lm.lock, torch.inference_mode():
-            if sample:
-                torch.manual_seed(self._call_seed(inputs["input_ids"]))
-            if self.reuse_prefix:
-                from transformers import DynamicCache
+        def should_stop(tokens: list[int]) -> bool:
+            text = tokenizer.decode(tokens, skip_special_tokens=True)
+            return any(marker in text for marker in stop or ()) or bool(names and call_end(text, names) is not None)
 
-                cache, _ = lm.prefix_cache.take(ids)
-                options["past_key_values"] = cache if cache is not None else DynamicCache()
-                options["return_dict_in_generate"] = True
-            output = lm.model.generate(**inputs, **options)
-            if self.reuse_prefix:
-                cache = output.past_key_values
-                output = output.sequences
-                lm.prefix_cache.put(output[0, : cache.get_seq_length()].tolist(), cache)
-        new_tokens = output[0, prompt_len:]
-        text = tokenizer.decode(new_tokens, skip_special_tokens=True)
-        finish = "length" if len(new_tokens) >= options["max_new_tokens"] else "stop"
+        request = lm.batcher.generate(
+            GenerationRequest(
+                prompt=prompt,
+                max_new_tokens=kwargs.get("max_new_tokens", self.max_new_tokens),
+                temperature=self.temperature,
+                top_p=self.top_p,
+                seed=self._call_seed(prompt),
+                reuse_prefix=self.reuse_prefix,
+                should_stop=should_stop if stop or names else None,
+            )
+        )
+        text = tokenizer.decode(request.tokens, skip_special_tokens=True)
         for marker in stop or []:
             if marker in text:
                 text = text[: text.index(marker)]
@@ -185,15 +150,15 @@ class LocalChatModel(BaseChatModel):
             content=text.strip(),
             tool_calls=tool_calls,
             usage_metadata={
-                "input_tokens": prompt_len,
-                "output_tokens": len(new_tokens),
-                "total_tokens": prompt_len + len(new_tokens),
+                "input_tokens": len(prompt),
+                "output_tokens": len(request.tokens),
+                "total_tokens": len(prompt) + len(request.tokens),
             },
-            response_metadata={"model_name": self.spec or self.model_path, "finish_reason": finish},
+            response_metadata={"model_name": self.spec or self.model_path, "finish_reason": request.finish},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def _call_seed(self, input_ids) -> int:
+    def _call_seed(self, prompt: list[int]) -> int:
         """A sampling seed fixed by (seed, prompt): reruns repeat, different seeds differ."""
-        key = json.dumps([self.seed, input_ids[0].tolist()]).encode()
+        key = json.dumps([self.seed, prompt]).encode()
         return int.from_bytes(hashlib.sha256(key).digest()[:4], "little")

@@ -29,7 +29,7 @@ def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
 class PrefixCache:
     """An LRU of KV caches keyed by the token ids they hold."""
 
-    def __init__(self, max_entries: int = 8):
+    def __init__(self, max_entries: int = 16):
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[int, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -55,9 +55,12 @@ class PrefixCache:
         return cache, length
 
     def put(self, ids: Sequence[int], cache: Any) -> None:
-        """Keep `cache`, which holds the key/values of exactly `ids`."""
+        """Keep `cache`, which holds the key/values of exactly `ids`; entries holding a prefix of
+        `ids` go, since this one serves every prompt they could (so one chain keeps one entry)."""
+        key = tuple(ids)
         with self._lock:
-            self._entries[tuple(ids)] = cache
-            self._entries.move_to_end(tuple(ids))
+            for old in [old for old in self._entries if len(old) <= len(key) and key[: len(old)] == old]:
+                del self._entries[old]
+            self._entries[key] = cache
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)

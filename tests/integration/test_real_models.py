@@ -113,3 +113,27 @@ def test_prefix_reuse_gives_the_same_greedy_chains():
     assert chains[True] == chains[False]
     # Steps 2 and 3 of both chains started from a cached prefix.
     assert load_pretrained(model.model_path, None).prefix_cache.hits - hits[True] >= 4
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.7])
+def test_concurrent_calls_are_batched_and_equal_to_solo_calls(temperature):
+    """Greedy (and seeded sampling) replies to real agent prompts are the same whether each
+    call ran alone or shared forward passes with five others."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from fcdpo.graphs.prompts import system_prompt, user_prompt
+    from fcdpo.loading import load_pretrained
+    from fcdpo.tasks import get_task
+
+    prompts = [
+        [SystemMessage(system_prompt(get_task(task))), HumanMessage(user_prompt(problem.question))]
+        for task in ("math", "logic")
+        for problem in get_task(task).problems("test", 3)
+    ]
+    model = load_chat_model("smollm2-135m", max_new_tokens=40, temperature=temperature, seed=7)
+    batcher = load_pretrained(model.model_path, None).batcher
+    solo = [model.invoke(p).content for p in prompts]
+    steps, row_steps = batcher.steps, batcher.row_steps
+    together = [m.content for m in model.batch(prompts, config={"max_concurrency": len(prompts)})]
+    assert batcher.row_steps - row_steps > 2 * (batcher.steps - steps)  # several rows per forward pass
+    assert together == solo

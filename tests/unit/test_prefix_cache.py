@@ -53,3 +53,11 @@ def test_short_or_missing_prefixes_are_misses_and_lru_bounds_memory():
         ids = list(range(start, start + 30))
         cache.put(ids, FakeKV(ids))
     assert len(cache._entries) == 2 and cache.take(list(range(100, 140)))[0] is None  # oldest evicted
+
+
+def test_an_entry_replaces_the_entries_it_extends():
+    cache = PrefixCache()
+    step1, step2, other = list(range(30)), list(range(45)), list(range(20)) + [5] * 20
+    for ids in (step1, other, step2):
+        cache.put(ids, FakeKV(ids))
+    assert list(cache._entries) == [tuple(other), tuple(step2)]
