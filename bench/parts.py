@@ -3,6 +3,7 @@
     python bench/parts.py load MODEL
     python bench/parts.py prefix MODEL STEPS
     python bench/parts.py graph MODEL
+    python bench/parts.py batch MODEL CHAINS STEPS
     python bench/parts.py dpo MODEL STEPS [ROUNDS]
 """
 
@@ -113,6 +114,48 @@ def graph(model: str) -> dict:
     return {"graph_s": round(total, 2), "model_s": round(timer.total, 2), "graph_overhead": round((total - timer.total) / timer.total, 4)}
 
 
+def batch(model: str, chains: int, steps: int) -> dict:
+    """Generated tokens/s of `chains` agent chains run concurrently ÷ the same chains one at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fcdpo.graphs import Context, build_graph, solve
+    from fcdpo.loading import load_pretrained
+    from fcdpo.models import load_chat_model
+    from fcdpo.tasks import get_task
+
+    chat = load_chat_model(model, max_new_tokens=48)
+    lm = load_pretrained(chat.model_path, None)
+    compiled = build_graph(chat)
+    jobs = [(problem, Context(task=task, max_steps=steps)) for task in ("math", "logic") for problem in get_task(task).problems("test", chains // 2)]
+    chat.invoke("Hello")  # warm-up: the load and first-call costs stay out of the timing
+    figures, outputs = {}, {}
+    for mode, workers in (("single", 1), ("concurrent", len(jobs))):
+        lm.prefix_cache.clear()  # neither run may start from the other's KV caches
+        b = lm.batcher
+        before = (b.steps, b.row_steps, b.prefill_s, b.decode_s)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            traces = list(pool.map(lambda job: solve(*job, graph=compiled), jobs))
+        seconds = time.perf_counter() - started
+        tokens = sum(t.usage["output_tokens"] for t in traces)
+        outputs[mode] = [[s.text for s in t.steps] for t in traces]
+        figures[f"{mode}_s"], figures[f"{mode}_tokens"] = round(seconds, 2), tokens
+        figures[f"{mode}_tokens_per_s"] = round(tokens / seconds, 2)
+        steps_, rows, prefill_s, decode_s = (after - first for after, first in zip((b.steps, b.row_steps, b.prefill_s, b.decode_s), before))
+        figures[f"{mode}_rows_per_forward"] = round(rows / max(1, steps_), 2)
+        figures[f"{mode}_prefill_s"], figures[f"{mode}_decode_s"] = round(prefill_s, 2), round(decode_s, 2)
+        figures[f"{mode}_decode_tokens_per_s"] = round(rows / decode_s, 2) if decode_s else 0.0
+    return {
+        "chains": len(jobs),
+        "max_steps": steps,
+        **figures,
+        "same_chains": outputs["single"] == outputs["concurrent"],
+        "batch_speedup": round(figures["concurrent_tokens_per_s"] / figures["single_tokens_per_s"], 2),
+        "decode_only_speedup": round(figures["concurrent_decode_tokens_per_s"] / figures["single_decode_tokens_per_s"], 2),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 def dpo(model: str, steps: int, rounds: int = 2) -> dict:
     """Step time of `fcdpo train` ÷ a plain TRL DPOTrainer script with the same config and pairs; and with --precompute-ref."""
     import torch
@@ -163,5 +206,5 @@ def dpo(model: str, steps: int, rounds: int = 2) -> dict:
 
 if __name__ == "__main__":
     part, model, *rest = sys.argv[1:]
-    result = {"load": load, "prefix": prefix, "graph": graph, "dpo": dpo}[part](model, *map(int, rest))
+    result = {"load": load, "prefix": prefix, "graph": graph, "batch": batch, "dpo": dpo}[part](model, *map(int, rest))
     print(json.dumps({"part": part, "model": model, **result}))

@@ -80,14 +80,15 @@ def main() -> int:
     load = run_part("load", model)
     prefix = run_part("prefix", model, 8)
     graph = run_part("graph", model)
+    batch = run_part("batch", model, 8, 6)
     dpo = run_part("dpo", model, 2 if args.quick else 3)
     figures = {
         "load_speedup": load,
         "prefix_reuse_ratio": prefix,
         "graph_overhead": graph,
         "dpo_step_ratio": dpo,
-        "batch_speedup": {"note": "not measured: dynamic micro-batching is not implemented yet (issue #5)"},
-        "generation_peak_rss_mb": prefix.get("peak_rss_mb"),
+        "batch_speedup": batch,
+        "generation_peak_rss_mb": max(prefix.get("peak_rss_mb", 0), batch.get("peak_rss_mb", 0)) or None,
         "training_peak_rss_mb": dpo.get("peak_rss_mb"),
     }
     results = {"mode": "quick" if args.quick else "full", "model": model, "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "figures": figures}

@@ -56,7 +56,9 @@ class Batcher:
         self._admitting: list[GenerationRequest] = []  # taken from the queue, being prefilled
         self._cache = None  # the batch's KV cache, rows left-padded to one length
         self._busy = False
-        self.steps = self.row_steps = 0  # decode forward passes, and rows decoded in them
+        # Counters for benchmarks: decode forward passes, rows decoded in them, seconds in each phase.
+        self.steps = self.row_steps = 0
+        self.prefill_s = self.decode_s = 0.0
 
     def generate(self, request: GenerationRequest) -> GenerationRequest:
         """Block until `request` is done (raising its error, if any) and return it."""
@@ -89,7 +91,9 @@ class Batcher:
                 while not request.done:
                     self._admit()
                     if self._rows:
+                        started = time.perf_counter()
                         self._decode_step()
+                        self.decode_s += time.perf_counter() - started
         except BaseException as exc:  # fail every request in flight rather than leave callers hanging
             with self._cond:
                 for row in [*self._rows, *self._admitting, *self._queue]:
@@ -105,7 +109,9 @@ class Batcher:
             self._admitting, self._queue = self._queue[:room], self._queue[room:]
         joined = []
         for request in self._admitting:
+            started = time.perf_counter()
             cache = self._prefill(request)
+            self.prefill_s += time.perf_counter() - started
             if request.done:
                 self._finish(request, cache, 0)
             else:
@@ -122,7 +128,9 @@ class Batcher:
         cache, reused = self.prefix_cache.take(ids) if request.reuse_prefix else (None, 0)
         cache = cache if cache is not None else DynamicCache()
         device = self.model.device
-        out = self.model(input_ids=torch.tensor([ids[reused:]], device=device), past_key_values=cache, use_cache=True)
+        # logits_to_keep=1: only the last position's logits are needed; over a 1,000-token
+        # prompt the full vocabulary projection would cost more than the rest of the prefill.
+        out = self.model(input_ids=torch.tensor([ids[reused:]], device=device), past_key_values=cache, use_cache=True, logits_to_keep=1)
         request.cached = len(ids)
         if request.reuse_prefix:  # now, not when done: requests admitted next share the system prompt
             self.prefix_cache.put(ids, _row_cache(out.past_key_values, 0, 0))

@@ -64,3 +64,8 @@ class PrefixCache:
             self._entries[key] = cache
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._entries.clear()
