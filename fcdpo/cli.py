@@ -10,6 +10,7 @@
     fcdpo train --student smollm2-135m --pairs runs/p --out runs/s --max-steps 5
     fcdpo merge runs/s --out runs/merged
     fcdpo solve --model smollm2-135m+runs/s/adapter --sample 1
+    fcdpo eval --model smollm2-135m --model smollm2-135m+runs/s/adapter --task logic --problems 20 --out runs/e
 
 User mistakes end with exit code 2 and one line on stderr; set FCDPO_DEBUG=1 for tracebacks.
 """
@@ -110,6 +111,21 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--precompute-ref", action="store_true", help="compute reference log-probs once, before training")
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in RUN")
 
+    evaluate = commands.add_parser("eval", help="compare models on the same problems: accuracy with intervals, paired tests")
+    evaluate.add_argument("--model", action="append", required=True, metavar="SPEC", help="model spec; repeat to compare models")
+    evaluate.add_argument("--task", default="math,logic", help="comma-separated tasks (default: math,logic)")
+    evaluate.add_argument("--problems", type=int, default=20, help="problems per task (default: 20)")
+    evaluate.add_argument("--split", default="test", choices=["train", "test"], help="generated split (default: test)")
+    evaluate.add_argument("--dataset", metavar="FILE", help="JSONL problems instead of generated ones")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="at most N problems (per task, or from --dataset)")
+    evaluate.add_argument("--concurrency", type=int, default=4, help="chains in flight per model (default: 4)")
+    evaluate.add_argument("--max-steps", type=int, default=12, help="step limit per chain (default: 12)")
+    evaluate.add_argument("--max-new-tokens", type=int, default=128, help="token budget per step (default: 128)")
+    evaluate.add_argument("--allow-overlap", action="store_true", help="evaluate even on problems a student was trained on (warns)")
+    evaluate.add_argument("--out", default="runs/eval", metavar="DIR", help="results and traces (default: runs/eval)")
+    evaluate.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
+    evaluate.add_argument("--json", action="store_true", help="print the results JSON to stdout")
+
     merge = commands.add_parser("merge", help="fold a trained adapter into a full model dir (hf:MODEL_DIR)")
     merge.add_argument("run", metavar="RUN", help="`fcdpo train` output dir")
     merge.add_argument("--out", required=True, metavar="MODEL_DIR")
@@ -130,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(args)
         if args.command == "merge":
             return _merge(args)
+        if args.command == "eval":
+            return _eval(args)
         return _solve(args)
     except UserError as exc:
         print(f"fcdpo: error: {exc}", file=sys.stderr)
@@ -142,6 +160,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"fcdpo: error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (FCDPO_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
+
+
+def _split_tasks(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _eval(args) -> int:
+    from pathlib import Path
+
+    from fcdpo.evals.report import markdown
+    from fcdpo.evals.run import eval_configs, run_eval
+    from fcdpo.training.generate import RunOptions
+
+    configs = eval_configs(args.model, _split_tasks(args.task), args.problems, args.split, args.dataset, args.limit,
+                           args.max_steps, args.max_new_tokens)
+    results = run_eval(configs, Path(args.out), RunOptions(concurrency=args.concurrency, base_url=args.base_url), args.allow_overlap)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print(markdown(results) + f"\nwritten: {args.out}/results.json, results.md, accuracy.png")
+    return 0
 
 
 def _models(args) -> int:
@@ -211,7 +250,7 @@ def _generate(args) -> int:
 
     config = GenerateConfig(
         teacher=args.teacher,
-        tasks=[t.strip() for t in args.task.split(",") if t.strip()],
+        tasks=_split_tasks(args.task),
         problems=args.problems,
         samples=args.samples,
         split=args.split,

@@ -6,11 +6,13 @@ here and by OpenAI-compatible servers (vLLM, `transformers serve`).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import yaml
 
 from fcdpo.errors import UserError
+from fcdpo.evals.decontamination import TRAIN_RECORD
 from fcdpo.models import local_weights
 
 
@@ -30,4 +32,5 @@ def run_merge(run: Path, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(str(out))
     AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(out))
+    shutil.copyfile(config_file, out / TRAIN_RECORD)  # provenance: what the merged model was trained on
     return out

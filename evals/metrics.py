@@ -1,0 +1,50 @@
+"""Per model × task figures from judged chains, and paired comparisons between two models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
+from fcdpo.types import Trace
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 3) if values else 0.0
+
+
+def task_figures(traces: list[Trace]) -> dict[str, Any]:
+    """Accuracy with its 95% Wilson interval, valid-call and unfinished rates, steps, tokens, latency."""
+    steps = [step for trace in traces for step in trace.steps]
+    correct = sum(trace.verdict == "correct" for trace in traces)
+    low, high = wilson(correct, len(traces))
+    return {
+        "problems": len(traces),
+        "correct": correct,
+        "accuracy": round(correct / len(traces), 4) if traces else 0.0,
+        "ci_low": round(low, 4),
+        "ci_high": round(high, 4),
+        "valid_call_rate": round(sum(step.ok for step in steps) / len(steps), 4) if steps else 0.0,
+        "unfinished_rate": round(sum(trace.status != "finished" for trace in traces) / len(traces), 4) if traces else 0.0,
+        "failed": sum(trace.status == "failed" for trace in traces),
+        "mean_steps": _mean([len(trace.steps) for trace in traces]),
+        "mean_output_tokens": _mean([trace.usage.get("output_tokens", 0) for trace in traces]),
+        "mean_latency_s": _mean([trace.seconds for trace in traces]),
+    }
+
+
+def paired(a: list[Trace], b: list[Trace]) -> dict[str, Any]:
+    """Two models on the same problems: who solved what, exact McNemar and Wilcoxon p-values."""
+    right_a = {t.problem.id: t.verdict == "correct" for t in a}
+    right_b = {t.problem.id: t.verdict == "correct" for t in b}
+    shared = sorted(right_a.keys() & right_b.keys())
+    only_a = sum(right_a[i] and not right_b[i] for i in shared)
+    only_b = sum(right_b[i] and not right_a[i] for i in shared)
+    return {
+        "problems": len(shared),
+        "both": sum(right_a[i] and right_b[i] for i in shared),
+        "only_a": only_a,
+        "only_b": only_b,
+        "neither": sum(not right_a[i] and not right_b[i] for i in shared),
+        "mcnemar_p": round(mcnemar_exact(only_a, only_b), 6),
+        "wilcoxon_p": wilcoxon_p([float(right_a[i]) for i in shared], [float(right_b[i]) for i in shared]),
+    }

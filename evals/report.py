@@ -1,0 +1,70 @@
+"""An evaluation's results as a table a person reads and a grouped bar chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _p(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """`results.md`: per model × task figures, then every paired comparison."""
+    lines = [
+        "| model | task | accuracy (95% CI) | correct | valid calls | unfinished | mean steps | mean out tokens | mean latency s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for model, tasks in results["models"].items():
+        for task, f in tasks.items():
+            lines.append(
+                f"| `{model}` | {task} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | {f['correct']}/{f['problems']} "
+                f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | {f['mean_output_tokens']} | {f['mean_latency_s']} |"
+            )
+    if results["comparisons"]:
+        lines += [
+            "",
+            "Paired on the same problems (exact McNemar; Wilcoxon signed-rank as in the paper):",
+            "",
+            "| A | B | task | only A right | only B right | both | neither | McNemar p | Wilcoxon p |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for c in results["comparisons"]:
+            lines.append(
+                f"| `{c['a']}` | `{c['b']}` | {c['task']} | {c['only_a']} | {c['only_b']} | {c['both']} | {c['neither']} "
+                f"| {_p(c['mcnemar_p'])} | {_p(c['wilcoxon_p'])} |"
+            )
+    for note in results.get("notes", []):
+        lines += ["", f"Note: {note}"]
+    return "\n".join(lines) + "\n"
+
+
+def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
+    """Grouped bars: one group per task, one bar per model, with 95% Wilson intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    models = list(results["models"])
+    tasks = sorted({task for figures in results["models"].values() for task in figures})
+    if not models or not tasks:
+        return None
+    width = 0.8 / len(models)
+    fig, ax = plt.subplots(figsize=(2.2 + 1.6 * len(tasks) * len(models) ** 0.5, 3.6))
+    for i, model in enumerate(models):
+        figures = [results["models"][model].get(task) for task in tasks]
+        xs = [t + (i - (len(models) - 1) / 2) * width for t in range(len(tasks))]
+        acc = [f["accuracy"] if f else 0 for f in figures]
+        err = [[a - f["ci_low"] if f else 0 for a, f in zip(acc, figures)], [f["ci_high"] - a if f else 0 for a, f in zip(acc, figures)]]
+        ax.bar(xs, acc, width, yerr=err, capsize=3, label=model)
+    ax.set_xticks(range(len(tasks)), tasks)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy (95% Wilson CI)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

@@ -1,0 +1,109 @@
+"""`fcdpo eval`: every model runs the same graph on the same problems; results, tests, plot.
+
+    fcdpo eval --model qwen2.5-coder-0.5b --model smollm2-135m --task math,logic --problems 20 --out runs/eval
+    fcdpo eval --model smollm2-135m+runs/s/adapter --dataset mine.jsonl --limit 50 --json
+
+Each model's chains are an `fcdpo generate` run (greedy, one sample) under `DIR/traces/`, so an
+interrupted evaluation resumes where it stopped. Writes `DIR/results.json`, `DIR/results.md`
+and `DIR/accuracy.png`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from fcdpo.errors import UserError
+from fcdpo.evals.decontamination import overlap
+from fcdpo.evals.metrics import paired, task_figures
+from fcdpo.evals.report import markdown, plot_accuracy
+from fcdpo.models import parse_spec
+from fcdpo.tasks.dataset import load_dataset
+from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate, select_problems
+from fcdpo.training.traces_io import TRACES, read_traces
+
+RESULTS = "results.json"
+
+
+def model_dir(spec: str) -> str:
+    """A file-system-safe, collision-free dir name for a model spec."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_")[-60:]
+    return f"{readable}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
+
+
+def eval_configs(
+    models: list[str], tasks: list[str], problems: int, split: str, dataset: str | None, limit: int | None,
+    max_steps: int, max_new_tokens: int,
+) -> list[GenerateConfig]:
+    """One greedy single-sample generate config per model, all on the same problems."""
+    if not models:
+        raise UserError("eval needs at least one --model")
+    if len(set(models)) != len(models):
+        raise UserError("eval: the same --model is given twice")
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit must be at least 1, got {limit}")
+    for spec in models:
+        parse_spec(spec)
+    if dataset:
+        rows = load_dataset(dataset)
+        tasks, problems = sorted({p.task for p in rows}), min(len(rows), limit or len(rows))
+    elif limit is not None:
+        problems = min(problems, limit)
+    return [
+        GenerateConfig(teacher=spec, tasks=tasks, problems=problems, samples=1, split=split, temperature=0.0,
+                       max_steps=max_steps, max_new_tokens=max_new_tokens, dataset=dataset)
+        for spec in models
+    ]
+
+
+def run_eval(configs: list[GenerateConfig], out: Path, options: RunOptions, allow_overlap: bool = False) -> dict[str, Any]:
+    """Run (or resume) every model's chains, then compute and write the results."""
+    problems = select_problems(configs[0])
+    notes = []
+    for config in configs:
+        seen, note = overlap(config.teacher, problems)
+        if note:
+            notes.append(note)
+        if seen:
+            message = (f"{len(seen)} of the {len(problems)} evaluation problems (e.g. {seen[0]}) are in the pairs "
+                       f"{config.teacher} was trained on")
+            if not allow_overlap:
+                raise UserError(f"{message}; evaluate on other problems or pass --allow-overlap")
+            notes.append(f"{message} (--allow-overlap)")
+            print(f"fcdpo: warning: {message}", file=sys.stderr)
+    traces = {}
+    for config in configs:
+        if options.progress:
+            print(f"fcdpo: evaluating {config.teacher}", file=sys.stderr)
+        run_dir = out / "traces" / model_dir(config.teacher)
+        run_generate(config, run_dir, options)
+        traces[config.teacher] = read_traces(run_dir / TRACES)[0]
+    results = summarize(traces, notes)
+    results["config"] = {"problems": len(problems), "split": configs[0].split, "dataset": configs[0].dataset,
+                         "max_steps": configs[0].max_steps, "max_new_tokens": configs[0].max_new_tokens}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RESULTS).write_text(json.dumps(results, indent=2) + "\n")
+    (out / "results.md").write_text(markdown(results))
+    plot_accuracy(results, out / "accuracy.png")
+    return results
+
+
+def summarize(traces: dict[str, list], notes: list[str] | None = None) -> dict[str, Any]:
+    """Figures per model × task and a paired comparison for every two models on every task."""
+    tasks = sorted({t.problem.task for chains in traces.values() for t in chains})
+    by_task = {spec: {task: [t for t in chains if t.problem.task == task] for task in tasks} for spec, chains in traces.items()}
+    results: dict[str, Any] = {
+        "models": {spec: {task: task_figures(chains) for task, chains in per_task.items() if chains} for spec, per_task in by_task.items()},
+        "comparisons": [
+            {"a": a, "b": b, "task": task, **paired(by_task[a][task], by_task[b][task])}
+            for a, b in itertools.combinations(traces, 2)
+            for task in tasks
+        ],
+        "notes": notes or [],
+    }
+    return results

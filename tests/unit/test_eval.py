@@ -1,0 +1,138 @@
+"""`fcdpo eval`: statistics against known values, results and report from real (scripted) chains,
+paired tests, decontamination, and the command end to end against a loopback OpenAI server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from fcdpo.errors import UserError
+from fcdpo.evals.metrics import paired, task_figures
+from fcdpo.evals.report import markdown, plot_accuracy
+from fcdpo.evals.run import eval_configs, model_dir, run_eval, summarize
+from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
+from fcdpo.graphs import Context, solve
+from fcdpo.training.generate import RunOptions
+from fcdpo.types import Problem
+from tests.fake_openai import FakeOpenAI, sum_problems
+
+
+def test_wilson_interval_known_values():
+    # Wilson (1927) / Newcombe (1998) worked values.
+    assert wilson(8, 10) == pytest.approx((0.4902, 0.9433), abs=1e-4)
+    assert wilson(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert wilson(81, 263) == pytest.approx((0.2553, 0.3662), abs=1e-4)
+    assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_exact_mcnemar_known_values():
+    assert mcnemar_exact(1, 6) == pytest.approx(0.125)  # 2 · P(X ≤ 1), X ~ Bin(7, 1/2) = 2 · 8/128
+    assert mcnemar_exact(0, 5) == pytest.approx(0.0625)
+    assert mcnemar_exact(3, 3) == pytest.approx(1.0)
+    assert mcnemar_exact(0, 0) == 1.0
+
+
+def test_wilcoxon_on_paired_outcomes():
+    after = [1] * 7 + [0] + [1, 0]
+    before = [0] * 7 + [1] + [1, 0]
+    assert wilcoxon_p(after, before) == pytest.approx(0.0703125)  # 7 of 8 discordant pairs favour one side
+    assert wilcoxon_p([1, 0], [1, 0]) is None
+
+
+def chains(answers: dict[str, str], scripted):
+    """A judged chain per problem: the model answers `answers[question]`."""
+    out = []
+    for i, (question, answer) in enumerate(answers.items()):
+        problem = Problem(f"p{i}", "math", question, "12")
+        out.append(solve(problem, Context(task="math"), model=scripted("multiply(a=3, b=4)", f"final_answer(answer={answer})")))
+    return out
+
+
+def test_figures_comparisons_report_and_plot_from_real_chains(tmp_path, scripted):
+    questions = [f"Question {i}: 3 times 4?" for i in range(6)]
+    good = chains({q: "12" for q in questions}, scripted)
+    half = chains({q: ("12" if i % 2 else "13") for i, q in enumerate(questions)}, scripted)
+    figures = task_figures(half)
+    assert (figures["problems"], figures["correct"], figures["accuracy"]) == (6, 3, 0.5)
+    assert figures["ci_low"] == pytest.approx(wilson(3, 6)[0], abs=1e-4)
+    assert figures["valid_call_rate"] == 1.0 and figures["unfinished_rate"] == 0.0 and figures["mean_steps"] == 2.0
+    comparison = paired(good, half)
+    assert (comparison["only_a"], comparison["only_b"], comparison["both"], comparison["neither"]) == (3, 0, 3, 0)
+    assert comparison["mcnemar_p"] == pytest.approx(0.25)
+
+    results = summarize({"teacher": good, "student": half})
+    table = markdown(results)
+    assert "| `teacher` | math | 100.0% (61.0%–100.0%) | 6/6 |" in table
+    assert "| `teacher` | `student` | math | 3 | 0 | 3 | 0 | 0.25 |" in table
+    png = plot_accuracy(results, tmp_path / "accuracy.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def right_and_wrong(body):
+    """'openai:right' solves 'What is A + B?'; 'openai:wrong' is off by one."""
+    from tests.fake_openai import _SUM
+
+    question = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    a, b = map(int, _SUM.search(question).groups())
+    if not any(m["role"] == "assistant" for m in body["messages"]):
+        return f"add(a={a}, b={b})"
+    return f"final_answer(answer={a + b + (body['model'] == 'wrong')})"
+
+
+@pytest.fixture
+def sums(tmp_path):
+    path = tmp_path / "sums.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in sum_problems(8)))
+    return str(path)
+
+
+def test_run_eval_writes_results_and_resumes(tmp_path, sums):
+    configs = eval_configs(["openai:right", "openai:wrong"], ["math"], 20, "test", sums, 6, max_steps=4, max_new_tokens=64)
+    with FakeOpenAI(right_and_wrong) as server:
+        options = RunOptions(base_url=server.url, concurrency=3, progress=False, backoff=0.01)
+        results = run_eval(configs, tmp_path / "eval", options)
+        first = server.requests
+        again = run_eval(configs, tmp_path / "eval", options)
+        assert server.requests == first  # every chain was already there: nothing re-run
+    assert results == again
+    assert results["models"]["openai:right"]["math"]["accuracy"] == 1.0
+    assert results["models"]["openai:wrong"]["math"]["accuracy"] == 0.0
+    assert results["comparisons"][0]["only_a"] == 6 and results["comparisons"][0]["mcnemar_p"] == pytest.approx(2 / 64)
+    assert json.loads((tmp_path / "eval" / "results.json").read_text()) == results
+    assert (tmp_path / "eval" / "accuracy.png").is_file() and (tmp_path / "eval" / "results.md").is_file()
+    assert (tmp_path / "eval" / "traces" / model_dir("openai:right") / "traces.jsonl").is_file()
+
+
+def test_eval_refuses_problems_the_student_was_trained_on(tmp_path, small_pairs):
+    pairs = small_pairs("chain")
+    run = tmp_path / "run"
+    (run / "adapter").mkdir(parents=True)
+    (run / "adapter" / "adapter_config.json").write_text("{}")
+    (run / "config.yaml").write_text(yaml.safe_dump({"student": "smollm2-135m", "pairs": str(pairs / "pairs.jsonl")}))
+    dataset = tmp_path / "same.jsonl"
+    dataset.write_text(json.dumps({"id": "x1", "task": "math", "question": "A pen costs $3.  How much do 4 pens cost?", "answer": "12"}) + "\n")
+    configs = eval_configs([f"smollm2-135m+{run / 'adapter'}"], ["math"], 1, "test", str(dataset), None, 4, 64)
+    with pytest.raises(UserError, match="1 of the 1 evaluation problems .* --allow-overlap"):
+        run_eval(configs, tmp_path / "eval", RunOptions(progress=False))
+
+
+def test_eval_command_bad_input_is_one_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "eval", "--model", "smollm2-135m", "--model", "smollm2-135m"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.strip() == "fcdpo: error: eval: the same --model is given twice"
+
+
+def test_eval_command_json_against_a_server(tmp_path, sums):
+    with FakeOpenAI(right_and_wrong) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "fcdpo.cli", "eval", "--model", "openai:right", "--model", "openai:wrong", "--dataset", sums,
+             "--limit", "3", "--base-url", server.url, "--out", str(tmp_path / "e"), "--json"],
+            capture_output=True, text=True, timeout=120,
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    results = json.loads(result.stdout)
+    assert results["models"]["openai:right"]["math"]["correct"] == 3
