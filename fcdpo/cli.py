@@ -10,6 +10,7 @@
     fcdpo train --student smollm2-135m --pairs runs/p --out runs/s --max-steps 5
     fcdpo merge runs/s --out runs/merged
     fcdpo solve --model smollm2-135m+runs/s/adapter --sample 1
+    fcdpo pipeline --config configs/demo.yaml --out runs/demo
     fcdpo eval --model smollm2-135m --model smollm2-135m+runs/s/adapter --task logic --problems 20 --out runs/e
 
 User mistakes end with exit code 2 and one line on stderr; set FCDPO_DEBUG=1 for tracebacks.
@@ -126,6 +127,10 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
     evaluate.add_argument("--json", action="store_true", help="print the results JSON to stdout")
 
+    pipeline = commands.add_parser("pipeline", help="generate → export → train → eval → report, each stage resumable")
+    pipeline.add_argument("--config", required=True, metavar="YAML", help="a preset such as configs/demo.yaml")
+    pipeline.add_argument("--out", metavar="RUN", help="run dir (default: runs/<config name>)")
+
     merge = commands.add_parser("merge", help="fold a trained adapter into a full model dir (hf:MODEL_DIR)")
     merge.add_argument("run", metavar="RUN", help="`fcdpo train` output dir")
     merge.add_argument("--out", required=True, metavar="MODEL_DIR")
@@ -148,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _merge(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "pipeline":
+            return _pipeline(args)
         return _solve(args)
     except UserError as exc:
         print(f"fcdpo: error: {exc}", file=sys.stderr)
@@ -180,6 +187,22 @@ def _eval(args) -> int:
         print(json.dumps(results))
     else:
         print(markdown(results) + f"\nwritten: {args.out}/results.json, results.md, accuracy.png")
+    return 0
+
+
+def _pipeline(args) -> int:
+    from pathlib import Path
+
+    from fcdpo.pipeline import PipelineConfig, before_after, run_pipeline
+
+    config_path = Path(args.config)
+    out = Path(args.out) if args.out else Path("runs") / config_path.stem
+    results = run_pipeline(config_path, out)
+    config = PipelineConfig.load(config_path)
+    print(before_after(config, out, results))
+    if config.note:
+        print(f"\n{config.note}")
+    print(f"\nreport: {out / 'report.md'}")
     return 0
 
 

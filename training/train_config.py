@@ -49,19 +49,24 @@ def read_yaml(path: Path) -> dict[str, dict[str, Any]]:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    return check_sections(data, str(path))
+
+
+def check_sections(data: Any, where: str) -> dict[str, dict[str, Any]]:
+    """Train settings {section: {field: value}} with sections, keys and value types checked; errors start with `where`."""
     if not isinstance(data, dict):
-        raise UserError(f"{path}: expected sections {' and '.join(SECTIONS)}")
+        raise UserError(f"{where}: expected sections {' and '.join(SECTIONS)}")
     classes = _classes()
     for section, values in data.items():
         if section not in SECTIONS:
-            raise UserError(f"{path}: unknown section {section!r} (expected {', '.join(SECTIONS)})")
+            raise UserError(f"{where}: unknown section {section!r} (expected {', '.join(SECTIONS)})")
         if not isinstance(values, dict):
-            raise UserError(f"{path}: section {section!r} must be a mapping")
+            raise UserError(f"{where}: section {section!r} must be a mapping")
         fields = {f.name: f for f in dataclasses.fields(classes[section])}
         for key, value in values.items():
             if key not in fields:
-                raise UserError(f"{path}: unknown key {section}.{key} (not a {classes[section].__name__} field)")
-            _check_type(f"{path}: {section}.{key}", fields[key], value)
+                raise UserError(f"{where}: unknown key {section}.{key} (not a {classes[section].__name__} field)")
+            _check_type(f"{where}: {section}.{key}", fields[key], value)
     return {section: dict(data.get(section) or {}) for section in SECTIONS}
 
 

@@ -1,0 +1,201 @@
+"""`fcdpo pipeline`: the whole method in one command, each stage resumable.
+
+    fcdpo pipeline --config configs/demo.yaml --out runs/demo
+    fcdpo pipeline --config configs/full.yaml --out runs/full     # hours on a CPU; re-run to resume
+
+Stages (their outputs are the checkpoints, so re-running after an interruption continues):
+generate (teacher, train split) → export (pairs) → train (DPO + LoRA on the student) →
+eval (teacher, student, student+adapter on the test split) → RUN/report.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fcdpo.errors import UserError
+from fcdpo.models import parse_spec
+
+GENERATE_KEYS = {"problems", "samples", "temperature", "top_p", "seed", "max_steps", "max_new_tokens", "call_format", "concurrency"}
+EXPORT_KEYS = {"mode", "max_pairs_per_problem", "seed"}
+EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency"}
+STAGES = ("generate", "export", "train", "eval")
+
+
+@dataclass
+class PipelineConfig:
+    """A pipeline preset (configs/*.yaml)."""
+
+    teacher: str = field(metadata={"help": "model spec that writes the chains"})
+    student: str = field(metadata={"help": "base model spec to tune"})
+    tasks: list[str] = field(default_factory=lambda: ["math", "logic"], metadata={"help": "tasks for every stage"})
+    note: str = field(default="", metadata={"help": "printed with the results (e.g. 'a demonstration')"})
+    base_url: str | None = field(default=None, metadata={"help": "server of openai: models (else OPENAI_BASE_URL)"})
+    generate: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo generate settings"})
+    export: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo export settings"})
+    train: dict[str, Any] = field(default_factory=dict, metadata={"help": "dpo:/lora: sections as in a train config"})
+    eval: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo eval settings (test split)"})
+
+    @classmethod
+    def load(cls, path: Path) -> PipelineConfig:
+        """Read and check a preset; every mistake names the file and the key."""
+        from fcdpo.training.train_config import check_sections
+
+        if not path.is_file():
+            raise UserError(f"{path}: no such config file")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise UserError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        known = {f.name for f in dataclasses.fields(cls)}
+        if not isinstance(data, dict) or not {"teacher", "student"} <= set(data):
+            raise UserError(f"{path}: needs at least teacher: and student:")
+        for key in data:
+            if key not in known:
+                raise UserError(f"{path}: unknown key {key!r} (expected {', '.join(sorted(known))})")
+        for section, allowed in (("generate", GENERATE_KEYS), ("export", EXPORT_KEYS), ("eval", EVAL_KEYS)):
+            values = data.get(section) or {}
+            if not isinstance(values, dict):
+                raise UserError(f"{path}: {section}: must be a mapping")
+            for key in values:
+                if key not in allowed:
+                    raise UserError(f"{path}: unknown key {section}.{key} (expected {', '.join(sorted(allowed))})")
+        check_sections(data.get("train") or {}, f"{path}: train")
+        for role in ("teacher", "student"):
+            try:
+                parse_spec(data[role])
+            except UserError as exc:
+                raise UserError(f"{path}: {role}: {exc}") from None
+        if isinstance(data.get("tasks"), str):
+            data["tasks"] = [t.strip() for t in data["tasks"].split(",")]
+        return cls(**{k: (v if v is not None else {}) for k, v in data.items()})
+
+
+def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[str, Any]:
+    """Run every unfinished stage; returns the eval results."""
+    from fcdpo.evals.run import eval_configs, run_eval
+    from fcdpo.training.export import run_export
+    from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate
+    from fcdpo.training.train import run_train
+
+    config = PipelineConfig.load(config_path)
+    record = out / "pipeline.yaml"
+    wanted = dataclasses.asdict(config)
+    if record.is_file() and yaml.safe_load(record.read_text()) != wanted:
+        raise UserError(f"{out} was started with a different config than {config_path}; use another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    record.write_text(yaml.safe_dump(wanted, sort_keys=False))
+    timings_file = out / "timings.json"
+    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+
+    def stage(name: str):
+        """Announce a stage and add its wall time to RUN/timings.json (across resumes)."""
+        print(f"fcdpo pipeline: {name}", file=sys.stderr)
+        started = time.perf_counter()
+
+        def done():
+            timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - started, 1)
+            timings_file.write_text(json.dumps(timings, indent=2) + "\n")
+
+        return done
+
+    # 1. The teacher solves train-split problems, several sampled chains each (resumes chain by chain).
+    done = stage("generate")
+    gen = dict(config.generate)
+    concurrency = gen.pop("concurrency", 1)
+    run_generate(GenerateConfig(teacher=config.teacher, tasks=config.tasks, split="train", **gen), out / "generate",
+                 RunOptions(concurrency=concurrency, base_url=config.base_url, progress=progress))
+    done()
+
+    # 2. Correct vs incorrect chains of the same problem become preference pairs (cheap, deterministic: always redone).
+    done = stage("export")
+    stats = run_export([out / "generate"], out / "pairs", **config.export)
+    done()
+    if stats["pairs"] == 0:
+        raise UserError(f"the teacher's chains gave no pairs ({stats['no_pair']}); raise generate.problems or generate.samples")
+
+    # 3. DPO + LoRA on the student; an interrupted run continues from its last checkpoint.
+    adapter = out / "train" / "adapter"
+    if not (adapter / "adapter_config.json").is_file():
+        done = stage("train")
+        train_yaml = out / "train.yaml"
+        train_yaml.write_text(yaml.safe_dump(config.train, sort_keys=False))
+        run_train(config.student, out / "pairs", out / "train", train_yaml, {}, resume=True)
+        done()
+
+    # 4. Teacher, student before and after, on the same held-out problems with the same grader.
+    done = stage("eval")
+    ev = dict(config.eval)
+    models = [config.teacher, config.student, f"{config.student}+{adapter}"]
+    configs = eval_configs(models, config.tasks, ev.get("problems", 20), "test", None, None,
+                           ev.get("max_steps", 12), ev.get("max_new_tokens", 128))
+    results = run_eval(configs, out / "eval", RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress))
+    done()
+
+    write_report(config, out, results, stats, timings)
+    return results
+
+
+def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> str:
+    """The headline table: teacher, student before and after, per task, with the change in points."""
+    after = f"{config.student}+{out / 'train' / 'adapter'}"
+    models = results["models"]
+    lines = ["| task | teacher | student before | student after | change | McNemar p (after vs before) |", "|---|---|---|---|---|---|"]
+    for task in config.tasks:
+        if task not in models[config.student]:
+            continue
+        cell = lambda spec: f"{models[spec][task]['accuracy']:.0%} [{models[spec][task]['ci_low']:.0%}, {models[spec][task]['ci_high']:.0%}]"  # noqa: E731
+        change = 100 * (models[after][task]["accuracy"] - models[config.student][task]["accuracy"])
+        p = next(c["mcnemar_p"] for c in results["comparisons"] if c["task"] == task and {c["a"], c["b"]} == {config.student, after})
+        lines.append(f"| {task} | {cell(config.teacher)} | {cell(config.student)} | {cell(after)} | {change:+.0f} pts | {p:.3g} |")
+    return "\n".join(lines)
+
+
+def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], stats: dict[str, Any], timings: dict[str, float]) -> Path:
+    """RUN/report.md: what ran, the before/after table, every figure, the plots."""
+    from fcdpo.evals.report import markdown
+
+    manifest = json.loads((out / "generate" / "manifest.json").read_text())
+    train_metrics = [json.loads(line) for line in (out / "train" / "metrics.jsonl").read_text().splitlines()] if (out / "train" / "metrics.jsonl").is_file() else []
+    lines = [
+        f"# fcdpo pipeline: {out.name}",
+        "",
+        *([f"**{config.note}**", ""] if config.note else []),
+        f"Teacher `{config.teacher}`, student `{config.student}`, tasks {', '.join(config.tasks)}. "
+        f"Wall time per stage (s, summed over resumes): {', '.join(f'{k} {v}' for k, v in timings.items())}.",
+        "",
+        "## Before / after (held-out test split, greedy, 95% Wilson intervals)",
+        "",
+        before_after(config, out, results),
+        "",
+        "![accuracy](eval/accuracy.png)",
+        "",
+        "## Teacher chains (train split)",
+        "",
+        "| task | chains | correct | valid calls | mean steps |",
+        "|---|---|---|---|---|",
+        *[f"| {task} | {s['chains']} | {s['correct_rate']:.1%} | {s['valid_call_rate']:.1%} | {s['mean_steps']} |" for task, s in manifest.get("summary", {}).items()],
+        "",
+        f"Pairs ({stats['mode']} mode): {stats['pairs']} from {stats['problems_with_pairs']} of {stats['problems']} problems; "
+        f"problems without a pair: {stats['no_pair']}.",
+        "",
+        "## Training",
+        "",
+        f"{len(train_metrics)} logged steps; last: " + (", ".join(f"{k}={train_metrics[-1][k]:.4g}" for k in ("loss", "rewards/accuracies", "rewards/margins") if k in train_metrics[-1]) if train_metrics else "n/a") + ".",
+        "",
+        "![training](train/loss.png)",
+        "",
+        "## All figures",
+        "",
+        markdown(results),
+    ]
+    path = out / "report.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,78 @@
+"""`fcdpo pipeline` end to end with the real smollm2-135m student (tiny sizes), and its resume.
+
+The teacher is a loopback OpenAI-compatible server that answers logic problems with a
+seed-chosen verdict, so every problem gets right and wrong chains (pairs) in seconds; the
+student's training and both student evaluations run the real model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fake_openai import FakeOpenAI
+
+pytestmark = pytest.mark.slow
+
+
+def guesser(body):
+    """Answers at once with true/false/unknown picked by the sampling seed."""
+    return f"final_answer(answer={('true', 'false', 'unknown')[(body.get('seed') or 0) % 3]})"
+
+
+def write_config(path: Path, url: str) -> Path:
+    path.write_text(yaml.safe_dump({
+        "note": "A test-sized run.",
+        "teacher": "openai:guesser",
+        "base_url": url,
+        "student": "smollm2-135m",
+        "tasks": ["logic"],
+        "generate": {"problems": 3, "samples": 4, "temperature": 0.7, "max_steps": 2, "concurrency": 4},
+        "export": {"mode": "chain", "max_pairs_per_problem": 2},
+        "train": {"dpo": {"max_steps": 3, "per_device_train_batch_size": 1, "gradient_accumulation_steps": 1, "save_steps": 1}},
+        "eval": {"problems": 2, "max_steps": 2, "max_new_tokens": 24, "concurrency": 2},
+    }))
+    return path
+
+
+def pipeline(config: Path, out: Path, **kwargs):
+    cmd = [sys.executable, "-m", "fcdpo.cli", "pipeline", "--config", str(config), "--out", str(out)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
+    out = tmp_path / "run"
+    with FakeOpenAI(guesser) as server:
+        config = write_config(tmp_path / "tiny.yaml", server.url)
+        first = pipeline(config, out)
+        checkpoints = out / "train" / "checkpoints"
+        deadline = time.time() + 600
+        while not list(checkpoints.glob("checkpoint-*/trainer_state.json")) and first.poll() is None and time.time() < deadline:
+            time.sleep(0.2)
+        assert first.poll() is None, first.communicate()[1][-2000:]
+        os.kill(first.pid, signal.SIGKILL)  # in the middle of training
+        first.wait()
+        traces = (out / "generate" / "traces.jsonl").read_bytes()
+
+        second = pipeline(config, out)
+        stdout, stderr = second.communicate(timeout=900)
+    assert second.returncode == 0, stderr[-3000:]
+    assert (out / "generate" / "traces.jsonl").read_bytes() == traces  # no chain was generated again
+    steps = [json.loads(line)["step"] for line in (out / "train" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3]  # training continued from its checkpoint, each step logged once
+    results = json.loads((out / "eval" / "results.json").read_text())
+    after = f"smollm2-135m+{out / 'train' / 'adapter'}"
+    assert set(results["models"]) == {"openai:guesser", "smollm2-135m", after}
+    assert all(results["models"][m]["logic"]["problems"] == 2 for m in results["models"])
+    report = (out / "report.md").read_text()
+    assert "A test-sized run." in report and "| logic |" in report and "eval/accuracy.png" in report
+    assert "| task | teacher | student before | student after |" in stdout and "A test-sized run." in stdout
+

@@ -1,0 +1,31 @@
+"""`fcdpo pipeline` presets: mistakes stop with one line naming the file and the key; the shipped presets load."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fcdpo.pipeline import PipelineConfig
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "full.yaml"])
+def test_shipped_presets_load(name):
+    config = PipelineConfig.load(CONFIGS / name)
+    assert config.teacher and config.student and config.tasks
+
+
+def test_pipeline_config_mistakes_name_file_and_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"samplez": 3}}))
+    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "pipeline", "--config", str(bad)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"fcdpo: error: {bad}: unknown key generate.samplez")
+    bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "train": {"dpo": {"beta": "high"}}}))
+    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "pipeline", "--config", str(bad)], capture_output=True, text=True)
+    assert result.returncode == 2 and "train: dpo.beta must be a number" in result.stderr
