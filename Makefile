@@ -6,7 +6,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_MODEL ?= qwen2.5-coder-0.5b
 
 .PHONY: install models demo test test-fast bench bench-quick clean
 
@@ -16,6 +15,8 @@ $(STAMP): pyproject.toml constraints.txt
 	# torch first and pinned: an unpinned resolve pulls a newer torch with GBs of CUDA packages.
 	$(BIN)/pip install --disable-pip-version-check -c constraints.txt torch==2.13.0
 	$(BIN)/pip install --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	# BFCL data for `fcdpo eval --bfcl`; --no-deps: its declared deps pull every provider SDK.
+	$(BIN)/pip install --disable-pip-version-check --no-deps -c constraints.txt bfcl-eval
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,8 +26,7 @@ models: install
 	$(BIN)/fcdpo models pull qwen2.5-coder-0.5b
 
 demo: models
-	$(BIN)/fcdpo solve --model $(DEMO_MODEL) --task math --sample 2
-	$(BIN)/fcdpo solve --model $(DEMO_MODEL) --task logic --sample 2
+	$(BIN)/fcdpo pipeline --config configs/demo.yaml --out runs/demo
 
 test: models
 	$(BIN)/pytest

@@ -40,6 +40,20 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bfcl_markdown(results: dict[str, Any]) -> str:
+    """`bfcl_results.md`: BFCL accuracy per model × category, then the paired tests."""
+    lines = ["| model | BFCL category | accuracy (95% CI) | correct | a call was read |", "|---|---|---|---|---|"]
+    for model, categories in results["bfcl"].items():
+        for category, f in categories.items():
+            lines.append(f"| `{model}` | {category} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | "
+                         f"{f['correct']}/{f['problems']} | {f['valid_call_rate']:.1%} |")
+    if results["bfcl_comparisons"]:
+        lines += ["", "| A | B | category | only A right | only B right | McNemar p |", "|---|---|---|---|---|---|"]
+        for c in results["bfcl_comparisons"]:
+            lines.append(f"| `{c['a']}` | `{c['b']}` | {c['category']} | {c['only_a']} | {c['only_b']} | {_p(c['mcnemar_p'])} |")
+    return "\n".join(lines) + "\n"
+
+
 def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
     """Grouped bars: one group per task, one bar per model, with 95% Wilson intervals."""
     import matplotlib

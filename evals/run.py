@@ -2,10 +2,11 @@
 
     fcdpo eval --model qwen2.5-coder-0.5b --model smollm2-135m --task math,logic --problems 20 --out runs/eval
     fcdpo eval --model smollm2-135m+runs/s/adapter --dataset mine.jsonl --limit 50 --json
+    fcdpo eval --bfcl simple,multiple --limit 50 --model smollm2-135m --model smollm2-135m+runs/s/adapter
 
 Each model's chains are an `fcdpo generate` run (greedy, one sample) under `DIR/traces/`, so an
 interrupted evaluation resumes where it stopped. Writes `DIR/results.json`, `DIR/results.md`
-and `DIR/accuracy.png`.
+and `DIR/accuracy.png` (with `--bfcl`: `DIR/bfcl_results.json` and `DIR/bfcl_results.md`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 from fcdpo.errors import UserError
 from fcdpo.evals.decontamination import overlap
 from fcdpo.evals.metrics import paired, task_figures
-from fcdpo.evals.report import markdown, plot_accuracy
+from fcdpo.evals.report import bfcl_markdown, markdown, plot_accuracy
+from fcdpo.evals.stats import mcnemar_exact, wilson
 from fcdpo.models import parse_spec
 from fcdpo.tasks.dataset import load_dataset
 from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate, select_problems
@@ -90,6 +92,45 @@ def run_eval(configs: list[GenerateConfig], out: Path, options: RunOptions, allo
     (out / RESULTS).write_text(json.dumps(results, indent=2) + "\n")
     (out / "results.md").write_text(markdown(results))
     plot_accuracy(results, out / "accuracy.png")
+    return results
+
+
+def run_bfcl_eval(models: list[str], categories: list[str], limit: int | None, out: Path, options: RunOptions) -> dict[str, Any]:
+    """Every model on the same BFCL entries; accuracy with intervals per category and paired tests."""
+    from fcdpo.evals.bfcl import load_category, run_bfcl
+
+    if not categories:
+        raise UserError("--bfcl needs categories, e.g. --bfcl simple,multiple")
+    for category in categories:
+        load_category(category, 1)  # an unknown category or a missing package fails before any model runs
+    records = {}
+    for spec in models:
+        parse_spec(spec)
+        records[spec] = run_bfcl(spec, categories, limit, out / "bfcl" / f"{model_dir(spec)}.jsonl",
+                                 options.concurrency, options.base_url, options.progress)
+    results = {"bfcl": {}, "bfcl_comparisons": [], "config": {"bfcl": categories, "limit": limit}, "notes": []}
+    for spec, rows in records.items():
+        results["bfcl"][spec] = {}
+        for category in categories:
+            mine = [r for r in rows if r["category"] == category]
+            correct = sum(r["correct"] for r in mine)
+            low, high = wilson(correct, len(mine))
+            results["bfcl"][spec][category] = {
+                "problems": len(mine), "correct": correct, "accuracy": round(correct / len(mine), 4) if mine else 0.0,
+                "ci_low": round(low, 4), "ci_high": round(high, 4),
+                "valid_call_rate": round(sum(r["call"] is not None for r in mine) / len(mine), 4) if mine else 0.0,
+            }
+    for a, b in itertools.combinations(models, 2):
+        for category in categories:
+            right_a = {r["id"]: r["correct"] for r in records[a] if r["category"] == category}
+            right_b = {r["id"]: r["correct"] for r in records[b] if r["category"] == category}
+            only_a = sum(right_a[i] and not right_b[i] for i in right_a)
+            only_b = sum(right_b[i] and not right_a[i] for i in right_a)
+            results["bfcl_comparisons"].append({"a": a, "b": b, "category": category, "only_a": only_a, "only_b": only_b,
+                                                "mcnemar_p": round(mcnemar_exact(only_a, only_b), 6)})
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bfcl_results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "bfcl_results.md").write_text(bfcl_markdown(results))
     return results
 
 

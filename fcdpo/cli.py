@@ -122,6 +122,7 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--concurrency", type=int, default=4, help="chains in flight per model (default: 4)")
     evaluate.add_argument("--max-steps", type=int, default=12, help="step limit per chain (default: 12)")
     evaluate.add_argument("--max-new-tokens", type=int, default=128, help="token budget per step (default: 128)")
+    evaluate.add_argument("--bfcl", metavar="CATEGORIES", help="BFCL v4 regression check instead of the tasks: simple,multiple")
     evaluate.add_argument("--allow-overlap", action="store_true", help="evaluate even on problems a student was trained on (warns)")
     evaluate.add_argument("--out", default="runs/eval", metavar="DIR", help="results and traces (default: runs/eval)")
     evaluate.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
@@ -176,13 +177,18 @@ def _split_tasks(text: str) -> list[str]:
 def _eval(args) -> int:
     from pathlib import Path
 
-    from fcdpo.evals.report import markdown
-    from fcdpo.evals.run import eval_configs, run_eval
+    from fcdpo.evals.report import bfcl_markdown, markdown
+    from fcdpo.evals.run import eval_configs, run_bfcl_eval, run_eval
     from fcdpo.training.generate import RunOptions
 
+    options = RunOptions(concurrency=args.concurrency, base_url=args.base_url)
+    if args.bfcl is not None:
+        results = run_bfcl_eval(args.model, _split_tasks(args.bfcl), args.limit, Path(args.out), options)
+        print(json.dumps(results) if args.json else bfcl_markdown(results) + f"\nwritten: {args.out}/bfcl_results.json, bfcl_results.md")
+        return 0
     configs = eval_configs(args.model, _split_tasks(args.task), args.problems, args.split, args.dataset, args.limit,
                            args.max_steps, args.max_new_tokens)
-    results = run_eval(configs, Path(args.out), RunOptions(concurrency=args.concurrency, base_url=args.base_url), args.allow_overlap)
+    results = run_eval(configs, Path(args.out), options, args.allow_overlap)
     if args.json:
         print(json.dumps(results))
     else:

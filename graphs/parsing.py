@@ -228,6 +228,12 @@ def _literal(node: ast.AST, depth: int) -> Any:
         if len(node.elts) > MAX_LIST:
             raise _Reject(f"lists are limited to {MAX_LIST} items")
         return [_literal(e, depth + 1) for e in node.elts]
+    if isinstance(node, ast.Dict):  # object parameters (BFCL has them): text keys, plain values
+        if len(node.keys) > MAX_LIST:
+            raise _Reject(f"objects are limited to {MAX_LIST} keys")
+        if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
+            raise _Reject("object keys must be quoted text")
+        return {k.value: _literal(v, depth + 1) for k, v in zip(node.keys, node.values)}
     if isinstance(node, ast.Name):
         # A bare word (`subject=Anne`, `answer=true`) is read as text; it is never looked up.
         return {"true": True, "false": False, "none": None}.get(node.id.lower(), node.id)
@@ -256,5 +262,7 @@ def _check_value(value: Any) -> Any:
             raise _Reject(f"lists are limited to {MAX_LIST} items")
         return [_check_value(v) for v in value]
     if isinstance(value, dict):
-        raise _Reject("arguments must be plain values, not objects")
+        if len(value) > MAX_LIST or not all(isinstance(k, str) for k in value):
+            raise _Reject(f"objects need text keys and at most {MAX_LIST} of them")
+        return {k: _check_value(v) for k, v in value.items()}
     raise _Reject("arguments must be plain values such as numbers or quoted text")
