@@ -168,6 +168,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"fcdpo: error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (FCDPO_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
+    finally:
+        _flush_traces()
+
+
+def _flush_traces() -> None:
+    """Send buffered LangSmith runs before the process ends (its client posts from a background thread)."""
+    from langsmith import utils as langsmith_utils
+
+    if langsmith_utils.tracing_is_enabled():
+        from langchain_core.tracers.langchain import wait_for_all_tracers
+
+        wait_for_all_tracers()
 
 
 def _split_tasks(text: str) -> list[str]:

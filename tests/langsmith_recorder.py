@@ -1,0 +1,93 @@
+"""A local LangSmith endpoint on loopback that records what the client sends (runs and feedback)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class LangSmithRecorder:
+    """`with LangSmithRecorder() as ls: ... ls.url ... ls.runs ... ls.feedback`"""
+
+    def __init__(self):
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every request
+        self.runs: dict[str, dict[str, Any]] = {}  # run id → merged fields from posts and patches
+        self.feedback: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def _record_multipart(self, content_type: str, body: bytes) -> None:
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition") or ""
+            kind, _, rest = name.partition(".")  # "post.<id>", "patch.<id>", "post.<id>.inputs", ...
+            run_id, _, field = rest.partition(".")
+            if kind not in ("post", "patch") or not run_id:
+                continue
+            payload = json.loads(part.get_payload(decode=True) or b"null")
+            run = self.runs.setdefault(run_id, {})
+            if field:
+                run[field] = payload
+            elif isinstance(payload, dict):
+                run.update(payload)
+
+    def _handler(self):
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _reply(self, body: dict[str, Any], status: int = 200) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _body(self) -> bytes:
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def do_GET(self):
+                with recorder._lock:
+                    recorder.requests.append(("GET", self.path))
+                self._reply({})  # no server info: the client falls back to its defaults
+
+            def do_POST(self):
+                body = self._body()
+                with recorder._lock:
+                    recorder.requests.append(("POST", self.path))
+                    if self.path.startswith("/runs/multipart"):
+                        recorder._record_multipart(self.headers["Content-Type"], body)
+                    elif self.path.startswith("/feedback"):
+                        recorder.feedback.append(json.loads(body))
+                    elif self.path.startswith("/runs/batch"):
+                        data = json.loads(body)
+                        for run in data.get("post", []) + data.get("patch", []):
+                            recorder.runs.setdefault(str(run["id"]), {}).update(run)
+                self._reply({})
+
+            def do_PATCH(self):
+                body = self._body()
+                with recorder._lock:
+                    recorder.requests.append(("PATCH", self.path))
+                    run_id = self.path.rstrip("/").split("/")[-1]
+                    recorder.runs.setdefault(run_id, {}).update(json.loads(body or b"{}"))
+                self._reply({})
+
+        return Handler
+
+    def __enter__(self) -> LangSmithRecorder:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,73 @@
+"""LangSmith tracing against a local recorder: one root run per chain with its metadata and tags,
+the verdict as feedback; with tracing off, nothing is sent."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.fake_openai import FakeOpenAI, _SUM
+from tests.langsmith_recorder import LangSmithRecorder
+
+
+def half_right(body):
+    """Solves 'What is A + B?'; wrong on the problem with A = 1."""
+    question = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    a, b = map(int, _SUM.search(question).groups())
+    if not any(m["role"] == "assistant" for m in body["messages"]):
+        return f"add(a={a}, b={b})"
+    return f"final_answer(answer={a + b + (a == 1)})"
+
+
+@pytest.fixture
+def sums(tmp_path):
+    path = tmp_path / "sums.jsonl"
+    rows = [{"id": f"s{i}", "task": "math", "question": f"What is {i} + {i + 5}?", "answer": str(2 * i + 5)} for i in range(2)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def solve(sums, server, recorder, tracing: bool):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANGSMITH_", "LANGCHAIN_"))}
+    env.update(LANGSMITH_ENDPOINT=recorder.url, LANGSMITH_API_KEY="test-key", LANGSMITH_TRACING="true" if tracing else "false")
+    result = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "solve", "--model", "openai:fake", "--base-url", server.url, "--dataset", sums, "--json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_each_chain_is_one_root_run_with_metadata_and_verdict_feedback(sums):
+    with FakeOpenAI(half_right) as server, LangSmithRecorder() as recorder:
+        traces = solve(sums, server, recorder, tracing=True)
+    assert [t["verdict"] for t in traces] == ["correct", "incorrect"]
+    roots = {run_id: run for run_id, run in recorder.runs.items() if run.get("name", "").startswith("solve ") and not run.get("parent_run_id")}
+    assert len(roots) == 2 and {run["name"] for run in roots.values()} == {"solve math"}
+    by_problem = {}
+    for run_id, run in roots.items():
+        metadata = run.get("extra", {}).get("metadata", {})
+        by_problem[metadata.get("problem_id")] = (run_id, metadata, run.get("tags", []))
+    assert set(by_problem) == {"s0", "s1"}
+    for problem_id, verdict in (("s0", "correct"), ("s1", "incorrect")):
+        _, metadata, tags = by_problem[problem_id]
+        assert metadata["task"] == "math" and metadata["model"] == "openai:fake"
+        assert metadata["verdict"] == verdict and metadata["steps"] == 2
+        assert {"fcdpo", "math"} <= set(tags)
+    # The graph's own runs (nodes, model calls) nest under the chain's root run.
+    children = [run for run in recorder.runs.values() if run.get("parent_run_id") in roots]
+    assert any(run.get("name") == "solver" for run in children)
+    feedback = {f["run_id"]: f for f in recorder.feedback}
+    assert {(f["key"], f["score"]) for f in feedback.values()} == {("correct", 1.0), ("correct", 0.0)}
+    assert feedback[by_problem["s0"][0]]["score"] == 1.0 and feedback[by_problem["s1"][0]]["score"] == 0.0
+
+
+def test_nothing_is_sent_with_tracing_off(sums):
+    with FakeOpenAI(half_right) as server, LangSmithRecorder() as recorder:
+        traces = solve(sums, server, recorder, tracing=False)
+    assert len(traces) == 2
+    assert recorder.requests == []
