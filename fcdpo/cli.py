@@ -11,6 +11,7 @@
     fcdpo merge runs/s --out runs/merged
     fcdpo solve --model smollm2-135m+runs/s/adapter --sample 1
     fcdpo pipeline --config configs/demo.yaml --out runs/demo
+    fcdpo serve --model smollm2-135m+runs/s/adapter --port 8000
     fcdpo eval --model smollm2-135m --model smollm2-135m+runs/s/adapter --task logic --problems 20 --out runs/e
 
 User mistakes end with exit code 2 and one line on stderr; set FCDPO_DEBUG=1 for tracebacks.
@@ -132,6 +133,11 @@ def make_parser() -> argparse.ArgumentParser:
     pipeline.add_argument("--config", required=True, metavar="YAML", help="a preset such as configs/demo.yaml")
     pipeline.add_argument("--out", metavar="RUN", help="run dir (default: runs/<config name>)")
 
+    serve = commands.add_parser("serve", help="serve a model spec (e.g. a tuned student) over an OpenAI-compatible API")
+    serve.add_argument("--model", default=DEFAULT_MODEL, help=f"model spec (default: {DEFAULT_MODEL})")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+
     merge = commands.add_parser("merge", help="fold a trained adapter into a full model dir (hf:MODEL_DIR)")
     merge.add_argument("run", metavar="RUN", help="`fcdpo train` output dir")
     merge.add_argument("--out", required=True, metavar="MODEL_DIR")
@@ -156,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _eval(args)
         if args.command == "pipeline":
             return _pipeline(args)
+        if args.command == "serve":
+            from fcdpo.serve import serve
+
+            serve(args.model, args.host, args.port)
         return _solve(args)
     except UserError as exc:
         print(f"fcdpo: error: {exc}", file=sys.stderr)

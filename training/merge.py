@@ -16,21 +16,28 @@ from fcdpo.evals.decontamination import TRAIN_RECORD
 from fcdpo.models import local_weights
 
 
-def run_merge(run: Path, out: Path) -> Path:
-    """Merge `RUN/adapter` into the student it was trained on and save to `out`."""
+def merge_adapter(base: str, adapter: str | Path, out: Path) -> Path:
+    """Save `base` with the LoRA `adapter` merged in (and the adapter's tokenizer) to `out`."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    out.mkdir(parents=True, exist_ok=True)
+    merged.save_pretrained(str(out))
+    tokenizer_source = adapter if (Path(adapter) / "tokenizer_config.json").is_file() else base
+    AutoTokenizer.from_pretrained(str(tokenizer_source)).save_pretrained(str(out))
+    return out
+
+
+def run_merge(run: Path, out: Path) -> Path:
+    """Merge `RUN/adapter` into the student it was trained on and save to `out`."""
     config_file, adapter = run / "config.yaml", run / "adapter"
     if not config_file.is_file() or not (adapter / "adapter_config.json").is_file():
         raise UserError(f"{run}: not a finished `fcdpo train` run (needs config.yaml and adapter/)")
     student = yaml.safe_load(config_file.read_text())["student"]
     path, _ = local_weights(student)
-    base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
-    out.mkdir(parents=True, exist_ok=True)
-    merged.save_pretrained(str(out))
-    AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(out))
+    merge_adapter(path, adapter, out)
     shutil.copyfile(config_file, out / TRAIN_RECORD)  # provenance: what the merged model was trained on
     return out
