@@ -94,6 +94,9 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, default=0, help="seed for choosing pairs (default: 0)")
     export.add_argument("--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping")
     export.add_argument("--langsmith-examples", metavar="FILE", help="also write LangSmith dataset examples (JSONL)")
+    export.add_argument("--langsmith-dataset", metavar="NAME",
+                        help="also upload those examples to LangSmith dataset NAME (needs LANGSMITH_ENDPOINT or LANGSMITH_API_KEY; "
+                             "without one they are written to PAIRS/langsmith-examples.jsonl)")
 
     train = commands.add_parser("train", help="DPO + LoRA on preference pairs (TRL DPOTrainer)")
     train.add_argument("--student", default=DEFAULT_MODEL, help=f"base model spec (default: {DEFAULT_MODEL})")
@@ -327,8 +330,11 @@ def _generate(args) -> int:
 def _export(args) -> int:
     from pathlib import Path
 
-    from fcdpo.training.export import run_export
+    from langsmith import utils as langsmith_utils
 
+    from fcdpo.training.export import run_export, upload_examples
+
+    examples_file = args.langsmith_examples or (str(Path(args.out) / "langsmith-examples.jsonl") if args.langsmith_dataset else None)
     stats = run_export(
         [Path(d) for d in args.dirs],
         Path(args.out),
@@ -337,7 +343,7 @@ def _export(args) -> int:
         rejected_from=Path(args.rejected_from) if args.rejected_from else None,
         seed=args.seed,
         skip_bad=args.skip_bad,
-        langsmith_file=Path(args.langsmith_examples) if args.langsmith_examples else None,
+        langsmith_file=Path(examples_file) if examples_file else None,
     )
     tasks = ", ".join(f"{task} {n}" for task, n in stats["pairs_per_task"].items()) or "none"
     reasons = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in stats["no_pair"].items())
@@ -345,6 +351,13 @@ def _export(args) -> int:
     print(f"problems with pairs: {stats['problems_with_pairs']}/{stats['problems']}; without: {reasons}")
     if stats["bad_lines_skipped"]:
         print(f"skipped {stats['bad_lines_skipped']} bad trace line(s)")
+    if args.langsmith_dataset:
+        if langsmith_utils.get_env_var("ENDPOINT") or langsmith_utils.get_env_var("API_KEY"):
+            examples = [json.loads(line) for line in Path(examples_file).read_text().splitlines()]
+            sent = upload_examples(args.langsmith_dataset, examples)
+            print(f"LangSmith dataset {args.langsmith_dataset!r}: {sent} examples uploaded")
+        else:
+            print(f"no LangSmith endpoint configured (LANGSMITH_ENDPOINT / LANGSMITH_API_KEY): examples written to {examples_file}")
     return 0
 
 

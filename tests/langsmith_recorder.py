@@ -17,6 +17,8 @@ class LangSmithRecorder:
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request
         self.runs: dict[str, dict[str, Any]] = {}  # run id → merged fields from posts and patches
         self.feedback: list[dict[str, Any]] = []
+        self.datasets: list[dict[str, Any]] = []
+        self.examples: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -58,6 +60,8 @@ class LangSmithRecorder:
             def do_GET(self):
                 with recorder._lock:
                     recorder.requests.append(("GET", self.path))
+                if self.path.startswith("/datasets"):  # a lookup by name: none exists yet
+                    return self._reply([] if "limit" in self.path else {"detail": "not found"}, 200 if "limit" in self.path else 404)
                 self._reply({})  # no server info: the client falls back to its defaults
 
             def do_POST(self):
@@ -68,6 +72,13 @@ class LangSmithRecorder:
                         recorder._record_multipart(self.headers["Content-Type"], body)
                     elif self.path.startswith("/feedback"):
                         recorder.feedback.append(json.loads(body))
+                    elif self.path.startswith("/datasets"):
+                        dataset = {**json.loads(body), "id": "3f2b9c4e-0000-4000-8000-000000000001", "created_at": "2026-01-01T00:00:00Z"}
+                        recorder.datasets.append(dataset)
+                        return self._reply(dataset)
+                    elif self.path.startswith("/examples/bulk"):
+                        recorder.examples.extend(json.loads(body))
+                        return self._reply([{"id": str(i)} for i in range(len(json.loads(body)))])
                     elif self.path.startswith("/runs/batch"):
                         data = json.loads(body)
                         for run in data.get("post", []) + data.get("patch", []):

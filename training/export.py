@@ -109,6 +109,20 @@ def run_export(
     return stats
 
 
+def upload_examples(dataset: str, examples: list[dict[str, Any]]) -> int:
+    """Create LangSmith dataset `dataset` (or add to it) with `examples`; returns how many were sent."""
+    from langsmith import Client
+
+    client = Client()
+    if client.has_dataset(dataset_name=dataset):
+        target = client.read_dataset(dataset_name=dataset)
+    else:
+        target = client.create_dataset(dataset, description="Correct fcdpo chains: problem → answer and chain")
+    if examples:
+        client.create_examples(dataset_id=target.id, examples=examples)
+    return len(examples)
+
+
 def load_pairs(path: str | Path):
     """`pairs.jsonl` (or its dir) as a `datasets.Dataset` whose message columns are JSON-typed."""
     from datasets import Features, Json, List, Value, load_dataset

@@ -71,3 +71,32 @@ def test_nothing_is_sent_with_tracing_off(sums):
         traces = solve(sums, server, recorder, tracing=False)
     assert len(traces) == 2
     assert recorder.requests == []
+
+
+def export(tmp_path, env_extra):
+    from tests.scripted import small_pairs
+
+    small_pairs(tmp_path)  # real scripted chains in tmp_path/traces (one problem, two correct chains)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANGSMITH_", "LANGCHAIN_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "export", str(tmp_path / "traces"), "--out", str(tmp_path / "p"), "--langsmith-dataset", "fcdpo-chains"],
+        capture_output=True, text=True, env={**env, **env_extra}, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_export_uploads_examples_to_a_langsmith_dataset(tmp_path):
+    with LangSmithRecorder() as recorder:
+        out = export(tmp_path, {"LANGSMITH_ENDPOINT": recorder.url, "LANGSMITH_API_KEY": "test-key"})
+    assert "LangSmith dataset 'fcdpo-chains': 1 examples uploaded" in out
+    assert [d["name"] for d in recorder.datasets] == ["fcdpo-chains"]
+    (example,) = recorder.examples
+    assert example["inputs"]["question"].startswith("A pen costs $3") and example["outputs"]["answer"] == "12"
+    assert example["dataset_id"] == recorder.datasets[0]["id"]
+
+
+def test_export_without_an_endpoint_writes_the_examples_file(tmp_path):
+    out = export(tmp_path, {})
+    assert "no LangSmith endpoint configured" in out
+    assert len((tmp_path / "p" / "langsmith-examples.jsonl").read_text().splitlines()) == 1
