@@ -137,3 +137,14 @@ def test_concurrent_calls_are_batched_and_equal_to_solo_calls(temperature):
     together = [m.content for m in model.batch(prompts, config={"max_concurrency": len(prompts)})]
     assert batcher.row_steps - row_steps > 2 * (batcher.steps - steps)  # several rows per forward pass
     assert together == solo
+
+
+def test_the_app_example_runs_with_a_packaged_model():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "use_in_an_app.py"
+    result = subprocess.run([sys.executable, str(example), "--model", "smollm2-135m"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    graph_line, chat_line = result.stdout.strip().splitlines()[-2:]
+    assert graph_line.startswith("graph: answer=") and "verdict=" in graph_line
+    assert chat_line.startswith("chat model: tool_calls=[")
