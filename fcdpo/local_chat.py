@@ -5,6 +5,10 @@ calls and rejects ToolMessages (langchain issue #29033). This one renders the wh
 (system, user, assistant turns with their calls, tool results) through the tokenizer's chat
 template, and `bind_tools` returns `AIMessage.tool_calls` parsed from the model's text by
 the same parser the agent graph uses — so a tuned student drops into any LangChain app.
+
+Generation goes through the loaded model's micro-batcher (`fcdpo.batching`) rather than
+`model.generate`: concurrent calls share decode steps, while each keeps its own seeded
+sampling and its own stops, which `generate` cannot give rows of one batch.
 """
 
 from __future__ import annotations
