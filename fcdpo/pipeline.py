@@ -46,14 +46,9 @@ class PipelineConfig:
     @classmethod
     def load(cls, path: Path) -> PipelineConfig:
         """Read and check a preset; every mistake names the file and the key."""
-        from fcdpo.training.train_config import check_sections
+        from fcdpo.training.train_config import check_sections, load_yaml
 
-        if not path.is_file():
-            raise UserError(f"{path}: no such config file")
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise UserError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        data = load_yaml(path)
         known = {f.name for f in dataclasses.fields(cls)}
         if not isinstance(data, dict) or not {"teacher", "student"} <= set(data):
             raise UserError(f"{path}: needs at least teacher: and student:")

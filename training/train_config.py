@@ -41,15 +41,19 @@ def _classes():
     return {"dpo": DPOConfig, "lora": LoraConfig}
 
 
-def read_yaml(path: Path) -> dict[str, dict[str, Any]]:
-    """A train YAML as {section: {field: value}}, with sections and fields checked."""
+def load_yaml(path: Path) -> Any:
+    """A config file's YAML ({} when empty); a missing file or bad YAML is a one-line UserError."""
     if not path.is_file():
         raise UserError(f"{path}: no such config file")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        return yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return check_sections(data, str(path))
+
+
+def read_yaml(path: Path) -> dict[str, dict[str, Any]]:
+    """A train YAML as {section: {field: value}}, with sections and fields checked."""
+    return check_sections(load_yaml(path), str(path))
 
 
 def check_sections(data: Any, where: str) -> dict[str, dict[str, Any]]:

@@ -7,14 +7,12 @@ import json
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from langchain_openai import ChatOpenAI
 
-from tests.integration.test_studio_server import free_port
+from tests.servers import free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -24,17 +22,7 @@ def start(spec: str, tmp_path: Path):
     log = (tmp_path / f"serve-{port}.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "fcdpo.cli", "serve", "--model", spec, "--port", str(port)],
                                stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 300
-    while True:
-        assert process.poll() is None, (tmp_path / f"serve-{port}.log").read_text()[-3000:]
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        assert time.time() < deadline, "fcdpo serve did not come up"
-        time.sleep(0.5)
+    wait_until_up(process, f"http://127.0.0.1:{port}/health", tmp_path / f"serve-{port}.log")
     name = next(line.split("as model ")[1].strip().strip("'") for line in (tmp_path / f"serve-{port}.log").read_text().splitlines() if "as model" in line)
     return process, f"http://127.0.0.1:{port}/v1", name
 

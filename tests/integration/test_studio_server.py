@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.servers import free_port, wait_until_up
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-TAKEN = {2024}  # port 2024 belongs to something else on these machines
-
-
-def free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in TAKEN:
-            return port
 
 
 @pytest.fixture
@@ -39,17 +28,7 @@ def server(tmp_path):
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 180
-        while True:
-            assert process.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(f"{url}/ok", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.time() < deadline, "langgraph dev did not come up"
-            time.sleep(0.5)
+        wait_until_up(process, f"{url}/ok", tmp_path / "server.log", timeout=180)
         yield url
     finally:
         process.send_signal(signal.SIGTERM)
