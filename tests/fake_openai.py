@@ -72,15 +72,21 @@ class FakeOpenAI:
 _SUM = re.compile(r"What is (\d+) \+ (\d+)\?")
 
 
-def adder(body: dict[str, Any]) -> str:
-    """Solves 'What is A + B?' in two calls; odd seeds give a wrong final answer."""
-    question = next(m["content"] for m in body["messages"] if m["role"] == "user")
-    a, b = map(int, _SUM.search(question).groups())
-    step = sum(m["role"] == "assistant" for m in body["messages"])
-    if step == 0:
-        return f"add(a={a}, b={b})"
-    wrong = (body.get("seed") or 0) % 2
-    return f"final_answer(answer={a + b + wrong})"
+def sum_solver(off_by_one: Callable[[dict[str, Any], int], bool]) -> Callable[[dict[str, Any]], str]:
+    """A reply function that solves 'What is A + B?' in two calls (add, then final_answer);
+    its answer is one too high when `off_by_one(request body, A)` says so."""
+
+    def reply(body: dict[str, Any]) -> str:
+        question = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        a, b = map(int, _SUM.search(question).groups())
+        if not any(m["role"] == "assistant" for m in body["messages"]):
+            return f"add(a={a}, b={b})"
+        return f"final_answer(answer={a + b + bool(off_by_one(body, a))})"
+
+    return reply
+
+
+adder = sum_solver(lambda body, a: (body.get("seed") or 0) % 2)  # odd seeds give a wrong final answer
 
 
 def sum_problems(n: int) -> list[dict[str, str]]:

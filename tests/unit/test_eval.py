@@ -18,7 +18,7 @@ from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
 from fcdpo.graphs import Context, solve
 from fcdpo.training.generate import RunOptions
 from fcdpo.types import Problem
-from tests.fake_openai import FakeOpenAI, sum_problems
+from tests.fake_openai import FakeOpenAI, sum_problems, sum_solver
 
 
 def test_wilson_interval_known_values():
@@ -72,15 +72,8 @@ def test_figures_comparisons_report_and_plot_from_real_chains(tmp_path, scripted
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-def right_and_wrong(body):
-    """'openai:right' solves 'What is A + B?'; 'openai:wrong' is off by one."""
-    from tests.fake_openai import _SUM
-
-    question = next(m["content"] for m in body["messages"] if m["role"] == "user")
-    a, b = map(int, _SUM.search(question).groups())
-    if not any(m["role"] == "assistant" for m in body["messages"]):
-        return f"add(a={a}, b={b})"
-    return f"final_answer(answer={a + b + (body['model'] == 'wrong')})"
+# 'openai:right' solves 'What is A + B?'; 'openai:wrong' is off by one.
+right_and_wrong = sum_solver(lambda body, a: body["model"] == "wrong")
 
 
 @pytest.fixture

@@ -10,17 +10,11 @@ import sys
 
 import pytest
 
-from tests.fake_openai import FakeOpenAI, _SUM
+from tests.fake_openai import FakeOpenAI, sum_solver
 from tests.langsmith_recorder import LangSmithRecorder
 
 
-def half_right(body):
-    """Solves 'What is A + B?'; wrong on the problem with A = 1."""
-    question = next(m["content"] for m in body["messages"] if m["role"] == "user")
-    a, b = map(int, _SUM.search(question).groups())
-    if not any(m["role"] == "assistant" for m in body["messages"]):
-        return f"add(a={a}, b={b})"
-    return f"final_answer(answer={a + b + (a == 1)})"
+half_right = sum_solver(lambda body, a: a == 1)  # wrong on the problem with A = 1
 
 
 @pytest.fixture
