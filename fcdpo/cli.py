@@ -231,6 +231,10 @@ def _pipeline(args) -> int:
     results = run_pipeline(config_path, out)
     config = PipelineConfig.load(config_path)
     print(before_after(config, out, results))
+    if "bfcl" in results:
+        from fcdpo.evals.report import bfcl_markdown
+
+        print("\nBFCL (general function calling), student before/after:\n" + bfcl_markdown(results))
     if config.note:
         print(f"\n{config.note}")
     print(f"\nreport: {out / 'report.md'}")

@@ -5,7 +5,8 @@
 
 Stages (their outputs are the checkpoints, so re-running after an interruption continues):
 generate (teacher, train split) → export (pairs) → train (DPO + LoRA on the student) →
-eval (teacher, student, student+adapter on the test split) → RUN/report.md.
+eval (teacher, student, student+adapter on the test split) → bfcl (student before/after on
+BFCL, when the preset has a `bfcl:` section) → RUN/report.md.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from fcdpo.models import parse_spec
 GENERATE_KEYS = {"problems", "samples", "temperature", "top_p", "seed", "max_steps", "max_new_tokens", "call_format", "concurrency"}
 EXPORT_KEYS = {"mode", "max_pairs_per_problem", "seed"}
 EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency"}
-STAGES = ("generate", "export", "train", "eval")
+BFCL_KEYS = {"categories", "limit", "concurrency"}
 
 
 @dataclass
@@ -42,6 +43,7 @@ class PipelineConfig:
     export: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo export settings"})
     train: dict[str, Any] = field(default_factory=dict, metadata={"help": "dpo:/lora: sections as in a train config"})
     eval: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo eval settings (test split)"})
+    bfcl: dict[str, Any] = field(default_factory=dict, metadata={"help": "BFCL regression check of the student before/after (none: skipped)"})
 
     @classmethod
     def load(cls, path: Path) -> PipelineConfig:
@@ -55,7 +57,7 @@ class PipelineConfig:
         for key in data:
             if key not in known:
                 raise UserError(f"{path}: unknown key {key!r} (expected {', '.join(sorted(known))})")
-        for section, allowed in (("generate", GENERATE_KEYS), ("export", EXPORT_KEYS), ("eval", EVAL_KEYS)):
+        for section, allowed in (("generate", GENERATE_KEYS), ("export", EXPORT_KEYS), ("eval", EVAL_KEYS), ("bfcl", BFCL_KEYS)):
             values = data.get(section) or {}
             if not isinstance(values, dict):
                 raise UserError(f"{path}: {section}: must be a mapping")
@@ -75,18 +77,13 @@ class PipelineConfig:
 
 def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[str, Any]:
     """Run every unfinished stage; returns the eval results."""
-    from fcdpo.evals.run import eval_configs, run_eval
+    from fcdpo.evals.run import eval_configs, run_bfcl_eval, run_eval
     from fcdpo.training.export import run_export
     from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate
     from fcdpo.training.train import run_train
 
     config = PipelineConfig.load(config_path)
-    record = out / "pipeline.yaml"
-    wanted = dataclasses.asdict(config)
-    if record.is_file() and yaml.safe_load(record.read_text()) != wanted:
-        raise UserError(f"{out} was started with a different config than {config_path}; use another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    record.write_text(yaml.safe_dump(wanted, sort_keys=False))
+    claim_run_dir(out, config, config_path)
     timings_file = out / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
 
@@ -134,8 +131,32 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     results = run_eval(configs, out / "eval", RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress))
     done()
 
+    # 5. General function calling must not break: the student before/after on BFCL entries (resumes per entry).
+    if config.bfcl:
+        done = stage("bfcl")
+        bf = dict(config.bfcl)
+        results.update(run_bfcl_eval([config.student, f"{config.student}+{adapter}"], bf.get("categories", ["simple", "multiple"]),
+                                     bf.get("limit"), out / "eval",
+                                     RunOptions(concurrency=bf.get("concurrency", 4), base_url=config.base_url, progress=progress)))
+        done()
+
     write_report(config, out, results, stats, timings)
     return results
+
+
+def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:
+    """Record the preset in RUN/pipeline.yaml; refuse a run dir whose outputs came from other settings.
+
+    The `bfcl:` section may be added to or changed in a finished run: no other stage's output depends on it.
+    """
+    record = out / "pipeline.yaml"
+    wanted = dataclasses.asdict(config)
+    if record.is_file():
+        earlier = {k: v for k, v in yaml.safe_load(record.read_text()).items() if k != "bfcl"}
+        if earlier != {k: v for k, v in wanted.items() if k != "bfcl"}:
+            raise UserError(f"{out} was started with a different config than {config_path}; use another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    record.write_text(yaml.safe_dump(wanted, sort_keys=False))
 
 
 def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> str:
@@ -155,7 +176,7 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
 
 def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], stats: dict[str, Any], timings: dict[str, float]) -> Path:
     """RUN/report.md: what ran, the before/after table, every figure, the plots."""
-    from fcdpo.evals.report import markdown
+    from fcdpo.evals.report import bfcl_markdown, markdown
 
     manifest = json.loads((out / "generate" / "manifest.json").read_text())
     train_metrics = [json.loads(line) for line in (out / "train" / "metrics.jsonl").read_text().splitlines()] if (out / "train" / "metrics.jsonl").is_file() else []
@@ -190,6 +211,7 @@ def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], sta
         "## All figures",
         "",
         markdown(results),
+        *(["## General function calling (BFCL, student before/after)", "", bfcl_markdown(results)] if "bfcl" in results else []),
     ]
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")

@@ -39,6 +39,7 @@ def write_config(path: Path, url: str) -> Path:
         "export": {"mode": "chain", "max_pairs_per_problem": 2},
         "train": {"dpo": {"max_steps": 3, "per_device_train_batch_size": 1, "gradient_accumulation_steps": 1, "save_steps": 1}},
         "eval": {"problems": 2, "max_steps": 2, "max_new_tokens": 24, "concurrency": 2},
+        "bfcl": {"categories": ["simple"], "limit": 1, "concurrency": 1},
     }))
     return path
 
@@ -75,4 +76,7 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
     report = (out / "report.md").read_text()
     assert "A test-sized run." in report and "| logic |" in report and "eval/accuracy.png" in report
     assert "| task | teacher | student before | student after |" in stdout and "A test-sized run." in stdout
+    bfcl = json.loads((out / "eval" / "bfcl_results.json").read_text())["bfcl"]
+    assert set(bfcl) == {"smollm2-135m", after} and all(bfcl[m]["simple"]["problems"] == 1 for m in bfcl)
+    assert "General function calling (BFCL" in report and "BFCL (general function calling)" in stdout
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fcdpo.pipeline import PipelineConfig
+from fcdpo.errors import UserError
+from fcdpo.pipeline import PipelineConfig, claim_run_dir
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -29,3 +30,26 @@ def test_pipeline_config_mistakes_name_file_and_key(tmp_path):
     bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "train": {"dpo": {"beta": "high"}}}))
     result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "pipeline", "--config", str(bad)], capture_output=True, text=True)
     assert result.returncode == 2 and "train: dpo.beta must be a number" in result.stderr
+
+
+def test_bfcl_section_keys_are_checked(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "bfcl": {"limt": 3}}))
+    with pytest.raises(UserError, match=r"unknown key bfcl\.limt"):
+        PipelineConfig.load(bad)
+
+
+def test_run_dir_refuses_other_settings_but_takes_a_later_bfcl_section(tmp_path):
+    preset = {"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"problems": 2}}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(preset))
+    out = tmp_path / "run"
+    claim_run_dir(out, PipelineConfig.load(path), path)
+
+    path.write_text(yaml.safe_dump({**preset, "bfcl": {"limit": 5}}))
+    claim_run_dir(out, PipelineConfig.load(path), path)  # BFCL added after the run: no earlier output depends on it
+    assert yaml.safe_load((out / "pipeline.yaml").read_text())["bfcl"] == {"limit": 5}
+
+    path.write_text(yaml.safe_dump({**preset, "generate": {"problems": 3}}))
+    with pytest.raises(UserError, match="started with a different config"):
+        claim_run_dir(out, PipelineConfig.load(path), path)
