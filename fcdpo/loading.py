@@ -47,6 +47,15 @@ def load_pretrained(path: str, adapter: str | None = None) -> LoadedModel:
         return _load(path, adapter)
 
 
+def release_models() -> None:
+    """Drop every cached model so its memory can go back (e.g. the teacher before the student trains)."""
+    import gc
+
+    with _LOADING:
+        _load.cache_clear()
+    gc.collect()
+
+
 @lru_cache(maxsize=4)
 def _load(path: str, adapter: str | None) -> LoadedModel:
     import torch

@@ -78,6 +78,7 @@ class PipelineConfig:
 def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[str, Any]:
     """Run every unfinished stage; returns the eval results."""
     from fcdpo.evals.run import eval_configs, run_bfcl_eval, run_eval
+    from fcdpo.loading import release_models
     from fcdpo.training.export import run_export
     from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate
     from fcdpo.training.train import run_train
@@ -114,6 +115,8 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
         raise UserError(f"the teacher's chains gave no pairs ({stats['no_pair']}); raise generate.problems or generate.samples")
 
     # 3. DPO + LoRA on the student; an interrupted run continues from its last checkpoint.
+    # The teacher's weights and caches go first: both at once overflow 24 GiB with a 1.5B teacher.
+    release_models()
     adapter = out / "train" / "adapter"
     if not (adapter / "adapter_config.json").is_file():
         done = stage("train")

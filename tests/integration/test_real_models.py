@@ -148,3 +148,19 @@ def test_the_app_example_runs_with_a_packaged_model():
     graph_line, chat_line = result.stdout.strip().splitlines()[-2:]
     assert graph_line.startswith("graph: answer=") and "verdict=" in graph_line
     assert chat_line.startswith("chat model: tool_calls=[")
+
+
+def test_released_models_are_freed_after_a_solve():
+    """The pipeline drops the teacher before training; nothing (batcher, prefix cache, chat model) may keep it alive."""
+    import gc
+    import weakref
+
+    from fcdpo.loading import load_pretrained, release_models
+
+    llm = load_chat_model("smollm2-135m")
+    assert llm.invoke([HumanMessage(content="Say hi.")], max_new_tokens=3).content is not None
+    weights = weakref.ref(load_pretrained(llm.model_path, llm.adapter).model)
+    del llm
+    release_models()
+    gc.collect()
+    assert weights() is None
