@@ -4,7 +4,8 @@
     fcdpo pipeline --config configs/full.yaml --out runs/full     # hours on a CPU; re-run to resume
 
 Stages (their outputs are the checkpoints, so re-running after an interruption continues):
-generate (teacher, train split) → export (pairs) → train (DPO + LoRA on the student) →
+generate (teacher, train split) → negatives (optional: the student's own chains on the same
+problems, used as the rejected side: on-policy negatives) → export (pairs) → train (DPO + LoRA on the student) →
 eval (teacher, student, student+adapter on the test split) → bfcl (student before/after on
 BFCL, when the preset has a `bfcl:` section) → RUN/report.md.
 """
@@ -28,6 +29,7 @@ GENERATE_KEYS = {"problems", "samples", "temperature", "top_p", "seed", "max_ste
 EXPORT_KEYS = {"mode", "max_pairs_per_problem", "seed"}
 EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency"}
 BFCL_KEYS = {"categories", "limit", "concurrency"}
+NEGATIVES_KEYS = {"model", "samples", "temperature", "concurrency"}
 
 
 @dataclass
@@ -40,6 +42,7 @@ class PipelineConfig:
     note: str = field(default="", metadata={"help": "printed with the results (e.g. 'a demonstration')"})
     base_url: str | None = field(default=None, metadata={"help": "server of openai: models (else OPENAI_BASE_URL)"})
     generate: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo generate settings"})
+    negatives: dict[str, Any] = field(default_factory=dict, metadata={"help": "on-policy negatives: rejected chains from the student (or `model:`) on the same problems (none: from the teacher)"})
     export: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo export settings"})
     train: dict[str, Any] = field(default_factory=dict, metadata={"help": "dpo:/lora: sections as in a train config"})
     eval: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo eval settings (test split)"})
@@ -57,7 +60,7 @@ class PipelineConfig:
         for key in data:
             if key not in known:
                 raise UserError(f"{path}: unknown key {key!r} (expected {', '.join(sorted(known))})")
-        for section, allowed in (("generate", GENERATE_KEYS), ("export", EXPORT_KEYS), ("eval", EVAL_KEYS), ("bfcl", BFCL_KEYS)):
+        for section, allowed in (("generate", GENERATE_KEYS), ("negatives", NEGATIVES_KEYS), ("export", EXPORT_KEYS), ("eval", EVAL_KEYS), ("bfcl", BFCL_KEYS)):
             values = data.get(section) or {}
             if not isinstance(values, dict):
                 raise UserError(f"{path}: {section}: must be a mapping")
@@ -65,9 +68,10 @@ class PipelineConfig:
                 if key not in allowed:
                     raise UserError(f"{path}: unknown key {section}.{key} (expected {', '.join(sorted(allowed))})")
         check_sections(data.get("train") or {}, f"{path}: train")
-        for role in ("teacher", "student"):
+        for role, spec in (("teacher", data["teacher"]), ("student", data["student"]), ("negatives.model", (data.get("negatives") or {}).get("model"))):
             try:
-                parse_spec(data[role])
+                if spec is not None:
+                    parse_spec(spec)
             except UserError as exc:
                 raise UserError(f"{path}: {role}: {exc}") from None
         if isinstance(data.get("tasks"), str):
@@ -107,9 +111,22 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
                  RunOptions(concurrency=concurrency, base_url=config.base_url, progress=progress))
     done()
 
+    # 1b. On-policy negatives: the student's own (wrong) chains on the same problems become the rejected side,
+    # so DPO pushes down what the student does rather than the teacher's mistakes.
+    rejected_from = None
+    if config.negatives:
+        done = stage("negatives")
+        neg = dict(config.negatives)
+        release_models()
+        rejected_from = out / "negatives"
+        run_generate(GenerateConfig(teacher=neg.pop("model", config.student), tasks=config.tasks, split="train",
+                                    **{**gen, **{k: v for k, v in neg.items() if k != "concurrency"}}), rejected_from,
+                     RunOptions(concurrency=neg.get("concurrency", concurrency), base_url=config.base_url, progress=progress))
+        done()
+
     # 2. Correct vs incorrect chains of the same problem become preference pairs (cheap, deterministic: always redone).
     done = stage("export")
-    stats = run_export([out / "generate"], out / "pairs", **config.export)
+    stats = run_export([out / "generate"], out / "pairs", rejected_from=rejected_from, **config.export)
     done()
     if stats["pairs"] == 0:
         raise UserError(f"the teacher's chains gave no pairs ({stats['no_pair']}); raise generate.problems or generate.samples")
@@ -181,7 +198,7 @@ def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], sta
     """RUN/report.md: what ran, the before/after table, every figure, the plots."""
     from fcdpo.evals.report import bfcl_markdown, markdown
 
-    manifest = json.loads((out / "generate" / "manifest.json").read_text())
+    negatives = config.negatives.get("model", config.student) if config.negatives else None
     train_metrics = [json.loads(line) for line in (out / "train" / "metrics.jsonl").read_text().splitlines()] if (out / "train" / "metrics.jsonl").is_file() else []
     lines = [
         f"# fcdpo pipeline: {out.name}",
@@ -198,10 +215,9 @@ def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], sta
         "",
         "## Teacher chains (train split)",
         "",
-        "| task | chains | correct | valid calls | mean steps |",
-        "|---|---|---|---|---|",
-        *[f"| {task} | {s['chains']} | {s['correct_rate']:.1%} | {s['valid_call_rate']:.1%} | {s['mean_steps']} |" for task, s in manifest.get("summary", {}).items()],
-        "",
+        *chain_table(out / "generate"),
+        *([f"## On-policy negatives: `{negatives}` on the same problems (the rejected side)", "", *chain_table(out / "negatives")]
+          if negatives else []),
         f"Pairs ({stats['mode']} mode): {stats['pairs']} from {stats['problems_with_pairs']} of {stats['problems']} problems; "
         f"problems without a pair: {stats['no_pair']}.",
         "",
@@ -219,3 +235,10 @@ def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], sta
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def chain_table(run: Path) -> list[str]:
+    """Per-task summary of a generate run's chains, as markdown lines."""
+    summary = json.loads((run / "manifest.json").read_text()).get("summary", {})
+    return ["| task | chains | correct | valid calls | mean steps |", "|---|---|---|---|---|",
+            *[f"| {task} | {s['chains']} | {s['correct_rate']:.1%} | {s['valid_call_rate']:.1%} | {s['mean_steps']} |" for task, s in summary.items()], ""]

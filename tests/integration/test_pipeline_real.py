@@ -1,8 +1,8 @@
 """`fcdpo pipeline` end to end with the real smollm2-135m student (tiny sizes), and its resume.
 
 The teacher is a loopback OpenAI-compatible server that answers logic problems with a
-seed-chosen verdict, so every problem gets right and wrong chains (pairs) in seconds; the
-student's training and both student evaluations run the real model.
+seed-chosen verdict, so problems get right chains in seconds; the student's own chains (the
+on-policy negatives), its training and both student evaluations run the real model.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def write_config(path: Path, url: str) -> Path:
         "student": "smollm2-135m",
         "tasks": ["logic"],
         "generate": {"problems": 3, "samples": 4, "temperature": 0.7, "max_steps": 2, "concurrency": 4},
+        "negatives": {"samples": 2},  # the real student's own chains are the rejected side
         "export": {"mode": "chain", "max_pairs_per_problem": 2},
         "train": {"dpo": {"max_steps": 3, "per_device_train_batch_size": 1, "gradient_accumulation_steps": 1, "save_steps": 1}},
         "eval": {"problems": 2, "max_steps": 2, "max_new_tokens": 24, "concurrency": 2},
@@ -67,6 +68,10 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
         stdout, stderr = second.communicate(timeout=900)
     assert second.returncode == 0, stderr[-3000:]
     assert (out / "generate" / "traces.jsonl").read_bytes() == traces  # no chain was generated again
+    negatives = [json.loads(line) for line in (out / "negatives" / "traces.jsonl").read_text().splitlines()]
+    assert len(negatives) == 3 * 2 and {t["model"] for t in negatives} == {"smollm2-135m"}
+    pairs = [json.loads(line) for line in (out / "pairs" / "pairs.jsonl").read_text().splitlines()]
+    assert pairs and {(p["chosen_model"], p["rejected_model"]) for p in pairs} == {("openai:guesser", "smollm2-135m")}
     steps = [json.loads(line)["step"] for line in (out / "train" / "metrics.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3]  # training continued from its checkpoint, each step logged once
     results = json.loads((out / "eval" / "results.json").read_text())
@@ -75,6 +80,7 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
     assert all(results["models"][m]["logic"]["problems"] == 2 for m in results["models"])
     report = (out / "report.md").read_text()
     assert "A test-sized run." in report and "| logic |" in report and "eval/accuracy.png" in report
+    assert "On-policy negatives: `smollm2-135m`" in report
     assert "| task | teacher | student before | student after |" in stdout and "A test-sized run." in stdout
     bfcl = json.loads((out / "eval" / "bfcl_results.json").read_text())["bfcl"]
     assert set(bfcl) == {"smollm2-135m", after} and all(bfcl[m]["simple"]["problems"] == 1 for m in bfcl)

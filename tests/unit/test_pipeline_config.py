@@ -15,7 +15,7 @@ from fcdpo.pipeline import PipelineConfig, claim_run_dir
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
-@pytest.mark.parametrize("name", ["demo.yaml", "full.yaml"])
+@pytest.mark.parametrize("name", ["demo.yaml", "full.yaml", *(f"experiments/{p.name}" for p in sorted((CONFIGS / "experiments").glob("*.yaml")))])
 def test_shipped_presets_load(name):
     config = PipelineConfig.load(CONFIGS / name)
     assert config.teacher and config.student and config.tasks
@@ -36,6 +36,16 @@ def test_bfcl_section_keys_are_checked(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "bfcl": {"limt": 3}}))
     with pytest.raises(UserError, match=r"unknown key bfcl\.limt"):
+        PipelineConfig.load(bad)
+
+
+def test_negatives_section_keys_and_model_are_checked(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "negatives": {"sample": 2}}))
+    with pytest.raises(UserError, match=r"unknown key negatives\.sample "):
+        PipelineConfig.load(bad)
+    bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "negatives": {"model": "nosuch:thing"}}))
+    with pytest.raises(UserError, match=rf"{bad}: negatives\.model: "):
         PipelineConfig.load(bad)
 
 
