@@ -23,7 +23,7 @@ from fcdpo.types import Trace
 
 MODES = ("chain", "step")
 PROMPT_TURNS = 2  # system prompt + problem
-NO_PAIR_REASONS = ("all_correct", "all_incorrect", "no_shared_prefix")
+NO_PAIR_REASONS = ("all_correct", "all_incorrect", "correct_too_short", "no_shared_prefix")
 
 
 @dataclass
@@ -96,8 +96,13 @@ def make_pairs(
     rejected_traces: list[Trace] | None = None,
     max_pairs_per_problem: int | None = 4,
     seed: int = 0,
+    min_chosen_steps: int = 1,
 ) -> PairingResult:
-    """Pair each problem's correct chains with incorrect ones (from `rejected_traces` when given)."""
+    """Pair each problem's correct chains with incorrect ones (from `rejected_traces` when given).
+
+    Correct chains shorter than `min_chosen_steps` are not chosen: a one-step `final_answer` that happens
+    to be right is a lucky guess, and preferring it teaches the student to guess.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     pair = _chain_pair if mode == "chain" else _step_pair
@@ -116,6 +121,10 @@ def make_pairs(
         incorrect = negatives.get(problem_id, [])
         if not correct:
             result.no_pair[problem_id] = "all_incorrect"
+            continue
+        correct = [t for t in correct if len(t.steps) >= min_chosen_steps]
+        if not correct:
+            result.no_pair[problem_id] = "correct_too_short"
             continue
         if not incorrect:
             result.no_pair[problem_id] = "all_correct"

@@ -76,6 +76,13 @@ def test_on_policy_negatives_come_only_from_the_rejected_run(traces, scripted):
     assert result.pairs[0]["rejected_model"] == "student" and result.pairs[0]["rejected"][-1]["content"] == "final_answer(answer=-1)"
 
 
+def test_one_step_guesses_are_not_chosen_when_min_chosen_steps_is_2(traces):
+    result = make_pairs([traces["p2_good"], traces["good"], traces["bad"]], "chain", rejected_traces=[traces["bad"]], min_chosen_steps=2)
+    assert result.no_pair == {"p2": "correct_too_short"}
+    assert len(result.pairs) == 1 and result.pairs[0]["chosen"][0]["content"] == "add(a=2, b=3)"
+    assert make_pairs([traces["p2_good"], traces["bad"]], "chain").no_pair == {"p1": "all_incorrect", "p2": "all_correct"}
+
+
 def test_failed_chains_are_never_paired(traces):
     failed = Trace(P1, "teacher", [], [], None, "incorrect", "failed", error="APIConnectionError")
     result = make_pairs([traces["good"], failed], "chain")
