@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
@@ -29,6 +30,25 @@ def task_figures(traces: list[Trace]) -> dict[str, Any]:
         "mean_steps": _mean([len(trace.steps) for trace in traces]),
         "mean_output_tokens": _mean([trace.usage.get("output_tokens", 0) for trace in traces]),
         "mean_latency_s": _mean([trace.seconds for trace in traces]),
+        **answer_spread(traces),
+    }
+
+
+def answer_spread(traces: list[Trace]) -> dict[str, Any]:
+    """The model's commonest answer and its share, and what answering the commonest truth every time would score.
+
+    A model that gives one answer to every logic problem scores the share of that truth (about half on a
+    closed-world set) without reasoning; these two figures make such a shortcut visible next to the accuracy.
+    """
+    answers = Counter(str(t.answer).strip().lower() for t in traces if t.answer is not None)
+    truths = Counter(str(t.problem.answer).strip().lower() for t in traces)
+    top, top_count = answers.most_common(1)[0] if answers else (None, 0)
+    truth, truth_count = truths.most_common(1)[0] if truths else (None, 0)
+    return {
+        "top_answer": top,
+        "top_answer_share": round(top_count / len(traces), 4) if traces else 0.0,
+        "majority_truth": truth,
+        "majority_baseline": round(truth_count / len(traces), 4) if traces else 0.0,
     }
 
 

@@ -183,14 +183,17 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
     """The headline table: teacher, student before and after, per task, with the change in points."""
     after = f"{config.student}+{out / 'train' / 'adapter'}"
     models = results["models"]
-    lines = ["| task | teacher | student before | student after | change | McNemar p (after vs before) |", "|---|---|---|---|---|---|"]
+    lines = ["| task | teacher | student before | student after | change | McNemar p (after vs before) | one answer to all (no reasoning) |",
+             "|---|---|---|---|---|---|---|"]
     for task in config.tasks:
         if task not in models[config.student]:
             continue
         cell = lambda spec: f"{models[spec][task]['accuracy']:.0%} [{models[spec][task]['ci_low']:.0%}, {models[spec][task]['ci_high']:.0%}]"  # noqa: E731
         change = 100 * (models[after][task]["accuracy"] - models[config.student][task]["accuracy"])
         p = next(c["mcnemar_p"] for c in results["comparisons"] if c["task"] == task and {c["a"], c["b"]} == {config.student, after})
-        lines.append(f"| {task} | {cell(config.teacher)} | {cell(config.student)} | {cell(after)} | {change:+.0f} pts | {p:.3g} |")
+        baseline = models[config.student][task]
+        lines.append(f"| {task} | {cell(config.teacher)} | {cell(config.student)} | {cell(after)} | {change:+.0f} pts | {p:.3g} "
+                     f"| {baseline['majority_baseline']:.0%} (`{baseline['majority_truth']}`) |")
     return "\n".join(lines)
 
 

@@ -60,13 +60,18 @@ def test_figures_comparisons_report_and_plot_from_real_chains(tmp_path, scripted
     assert (figures["problems"], figures["correct"], figures["accuracy"]) == (6, 3, 0.5)
     assert figures["ci_low"] == pytest.approx(wilson(3, 6)[0], abs=1e-4)
     assert figures["valid_call_rate"] == 1.0 and figures["unfinished_rate"] == 0.0 and figures["mean_steps"] == 2.0
+    assert (figures["top_answer"], figures["top_answer_share"]) in {("12", 0.5), ("13", 0.5)}
+    assert (figures["majority_truth"], figures["majority_baseline"]) == ("12", 1.0)
+    constant = task_figures(chains({q: "12" for q in questions[:2]}, scripted) + [solve(Problem("p9", "math", "5 + 6?", "11"), Context(task="math"), model=scripted("final_answer(answer=12)"))])
+    assert (constant["top_answer"], constant["top_answer_share"], constant["majority_baseline"]) == ("12", 1.0, 0.6667)
     comparison = paired(good, half)
     assert (comparison["only_a"], comparison["only_b"], comparison["both"], comparison["neither"]) == (3, 0, 3, 0)
     assert comparison["mcnemar_p"] == pytest.approx(0.25)
 
     results = summarize({"teacher": good, "student": half})
     table = markdown(results)
-    assert "| `teacher` | math | 100.0% (61.0%–100.0%) | 6/6 |" in table
+    assert "| `teacher` | math | 100.0% (61.0%–100.0%) | 6/6 |" in table and "| `12` 100% |" in table
+    assert "would score: math 100% (`12`)." in table
     assert "| `teacher` | `student` | math | 3 | 0 | 3 | 0 | 0.25 |" in table
     png = plot_accuracy(results, tmp_path / "accuracy.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
