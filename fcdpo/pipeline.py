@@ -172,8 +172,10 @@ def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:
     record = out / "pipeline.yaml"
     wanted = dataclasses.asdict(config)
     if record.is_file():
-        earlier = {k: v for k, v in yaml.safe_load(record.read_text()).items() if k != "bfcl"}
-        if earlier != {k: v for k, v in wanted.items() if k != "bfcl"}:
+        # Sections an older fcdpo did not know are absent from its record: they count as their defaults.
+        defaults = {f.name: f.default_factory() for f in dataclasses.fields(PipelineConfig) if f.default_factory is not dataclasses.MISSING}
+        earlier = {**defaults, **yaml.safe_load(record.read_text())}
+        if {k: v for k, v in earlier.items() if k != "bfcl"} != {k: v for k, v in wanted.items() if k != "bfcl"}:
             raise UserError(f"{out} was started with a different config than {config_path}; use another --out")
     out.mkdir(parents=True, exist_ok=True)
     record.write_text(yaml.safe_dump(wanted, sort_keys=False))

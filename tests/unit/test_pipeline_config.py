@@ -63,3 +63,19 @@ def test_run_dir_refuses_other_settings_but_takes_a_later_bfcl_section(tmp_path)
     path.write_text(yaml.safe_dump({**preset, "generate": {"problems": 3}}))
     with pytest.raises(UserError, match="started with a different config"):
         claim_run_dir(out, PipelineConfig.load(path), path)
+
+
+def test_run_dir_recorded_before_a_section_existed_is_still_resumable(tmp_path):
+    preset = {"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"problems": 2}}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(preset))
+    out = tmp_path / "run"
+    claim_run_dir(out, PipelineConfig.load(path), path)
+    record = yaml.safe_load((out / "pipeline.yaml").read_text())
+    del record["negatives"]  # as written by an fcdpo without on-policy negatives
+    (out / "pipeline.yaml").write_text(yaml.safe_dump(record))
+    claim_run_dir(out, PipelineConfig.load(path), path)
+
+    path.write_text(yaml.safe_dump({**preset, "negatives": {"samples": 2}}))
+    with pytest.raises(UserError, match="started with a different config"):
+        claim_run_dir(out, PipelineConfig.load(path), path)
