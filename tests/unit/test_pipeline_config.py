@@ -49,33 +49,30 @@ def test_negatives_section_keys_and_model_are_checked(tmp_path):
         PipelineConfig.load(bad)
 
 
-def test_run_dir_refuses_other_settings_but_takes_a_later_bfcl_section(tmp_path):
-    preset = {"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"problems": 2}}
-    path = tmp_path / "p.yaml"
+PRESET = {"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"problems": 2}}
+
+
+def claim(out, path, preset):
+    """Write `preset` to `path` and claim the run dir `out` with it, as `fcdpo pipeline` does."""
     path.write_text(yaml.safe_dump(preset))
-    out = tmp_path / "run"
     claim_run_dir(out, PipelineConfig.load(path), path)
 
-    path.write_text(yaml.safe_dump({**preset, "bfcl": {"limit": 5}}))
-    claim_run_dir(out, PipelineConfig.load(path), path)  # BFCL added after the run: no earlier output depends on it
-    assert yaml.safe_load((out / "pipeline.yaml").read_text())["bfcl"] == {"limit": 5}
 
-    path.write_text(yaml.safe_dump({**preset, "generate": {"problems": 3}}))
+def test_run_dir_refuses_other_settings_but_takes_a_later_bfcl_section(tmp_path):
+    path, out = tmp_path / "p.yaml", tmp_path / "run"
+    claim(out, path, PRESET)
+    claim(out, path, {**PRESET, "bfcl": {"limit": 5}})  # BFCL added after the run: no earlier output depends on it
+    assert yaml.safe_load((out / "pipeline.yaml").read_text())["bfcl"] == {"limit": 5}
     with pytest.raises(UserError, match="started with a different config"):
-        claim_run_dir(out, PipelineConfig.load(path), path)
+        claim(out, path, {**PRESET, "generate": {"problems": 3}})
 
 
 def test_run_dir_recorded_before_a_section_existed_is_still_resumable(tmp_path):
-    preset = {"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"problems": 2}}
-    path = tmp_path / "p.yaml"
-    path.write_text(yaml.safe_dump(preset))
-    out = tmp_path / "run"
-    claim_run_dir(out, PipelineConfig.load(path), path)
+    path, out = tmp_path / "p.yaml", tmp_path / "run"
+    claim(out, path, PRESET)
     record = yaml.safe_load((out / "pipeline.yaml").read_text())
     del record["negatives"]  # as written by an fcdpo without on-policy negatives
     (out / "pipeline.yaml").write_text(yaml.safe_dump(record))
-    claim_run_dir(out, PipelineConfig.load(path), path)
-
-    path.write_text(yaml.safe_dump({**preset, "negatives": {"samples": 2}}))
+    claim(out, path, PRESET)
     with pytest.raises(UserError, match="started with a different config"):
-        claim_run_dir(out, PipelineConfig.load(path), path)
+        claim(out, path, {**PRESET, "negatives": {"samples": 2}})
