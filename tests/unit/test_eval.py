@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from fcdpo.errors import UserError
-from fcdpo.evals.metrics import paired, task_figures
+from fcdpo.evals.metrics import answer_from_call, paired, task_figures
 from fcdpo.evals.report import markdown, plot_accuracy
 from fcdpo.evals.run import eval_configs, model_dir, run_eval, summarize
 from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
@@ -70,11 +70,24 @@ def test_figures_comparisons_report_and_plot_from_real_chains(tmp_path, scripted
 
     results = summarize({"teacher": good, "student": half})
     table = markdown(results)
-    assert "| `teacher` | math | 100.0% (61.0%–100.0%) | 6/6 |" in table and "| `12` 100% |" in table
+    assert "| `teacher` | math | 100.0% (61.0%–100.0%) | 6/6 |" in table and "| `12` 100% | 6/6 |" in table
     assert "would score: math 100% (`12`)." in table
     assert "| `teacher` | `student` | math | 3 | 0 | 3 | 0 | 0.25 |" in table
     png = plot_accuracy(results, tmp_path / "accuracy.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_right_answers_are_told_apart_from_guesses(scripted):
+    derived = solve(Problem("d", "math", "3 times 4?", "12"), Context(task="math"), model=scripted("multiply(a=3, b=4)", "final_answer(answer=12)"))
+    guessed = solve(Problem("g", "math", "3 times 4?", "12"), Context(task="math"), model=scripted("think(thought=\"12\")", "final_answer(answer=12)"))
+    queried = solve(
+        Problem("q", "logic", "Anne is big.\nIs the statement \"Anne is big\" true or false?", "true", meta={"world": "closed"}),
+        Context(task="logic"),
+        model=scripted('fact(subject="Anne", attribute="big")', 'query(subject="Anne", attribute="big")', "final_answer(answer=True)"),
+    )
+    assert [t.verdict for t in (derived, guessed, queried)] == ["correct"] * 3
+    assert [answer_from_call(t) for t in (derived, guessed, queried)] == [True, False, True]
+    assert task_figures([derived, guessed])["correct_from_call"] == 1
 
 
 # 'openai:right' solves 'What is A + B?'; 'openai:wrong' is off by one.
