@@ -7,10 +7,7 @@ from typing import Any
 
 from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
 from fcdpo.tasks import get_task
-from fcdpo.tools.control import CONTROL
 from fcdpo.types import Trace
-
-_CONTROL_NAMES = {function.name for function in CONTROL}
 
 
 def _mean(values: list[float]) -> float:
@@ -34,24 +31,9 @@ def task_figures(traces: list[Trace]) -> dict[str, Any]:
         "mean_steps": _mean([len(trace.steps) for trace in traces]),
         "mean_output_tokens": _mean([trace.usage.get("output_tokens", 0) for trace in traces]),
         "mean_latency_s": _mean([trace.seconds for trace in traces]),
-        "correct_from_call": sum(trace.verdict == "correct" and answer_from_call(trace) for trace in traces),
+        "correct_derived": sum(trace.verdict == "correct" and get_task(trace.problem.task).answer_derived(trace) for trace in traces),
         **answer_spread(traces),
     }
-
-
-def answer_from_call(trace: Trace) -> bool:
-    """Did one of the task's functions (not think / final_answer) return the final answer before it was given?
-
-    A right answer no function returned was stated, not derived: the teacher's right logic answers are
-    mostly such guesses, which accuracy alone does not show. Compared with the task's own grader.
-    """
-    if trace.answer is None:
-        return False
-    task = get_task(trace.problem.task)
-    return any(
-        step.ok and step.call and step.call.get("name") not in _CONTROL_NAMES and task.check(trace.answer, step.result)
-        for step in trace.steps
-    )
 
 
 def answer_spread(traces: list[Trace]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ def _p(value: float | None) -> str:
 def markdown(results: dict[str, Any]) -> str:
     """`results.md`: per model × task figures, then every paired comparison."""
     lines = [
-        "| model | task | accuracy (95% CI) | correct | valid calls | unfinished | mean steps | mean out tokens | mean latency s | commonest answer | right answers a function returned |",
+        "| model | task | accuracy (95% CI) | correct | valid calls | unfinished | mean steps | mean out tokens | mean latency s | commonest answer | right answers a function derived |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     baselines = {}
@@ -22,13 +22,13 @@ def markdown(results: dict[str, Any]) -> str:
             top = f"`{f['top_answer']}` {f['top_answer_share']:.0%}" if f.get("top_answer") is not None else "none"
             lines.append(
                 f"| `{model}` | {task} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | {f['correct']}/{f['problems']} "
-                f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | {f['mean_output_tokens']} | {f['mean_latency_s']} | {top} | {f['correct_from_call']}/{f['correct']} |"
+                f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | {f['mean_output_tokens']} | {f['mean_latency_s']} | {top} | {f['correct_derived']}/{f['correct']} |"
             )
             if "majority_baseline" in f:
                 baselines.setdefault(task, f"{task} {f['majority_baseline']:.0%} (`{f['majority_truth']}`)")
     if baselines:
         lines += ["", "Answering the commonest true answer to every problem, without reasoning, would score: " + ", ".join(baselines.values()) + ".",
-                  "A right answer no function returned (the last column's remainder) was stated, not derived with the functions."]
+                  "A right answer no function derived (the last column's remainder) was stated: a guess, or a logic query on an empty rule base."]
     if results["comparisons"]:
         lines += [
             "",

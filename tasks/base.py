@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from fcdpo.tools import CONTROL, Function
-from fcdpo.types import Problem
+from fcdpo.types import Problem, Trace
 
 SPLITS = ("train", "test")
 TEST_SHARE = 5  # one question in five goes to test
@@ -57,6 +57,17 @@ class Task(ABC):
     @abstractmethod
     def examples(self) -> list[Example]:
         """Worked chains injected into the prompt."""
+
+    def answer_derived(self, trace: Trace) -> bool:
+        """Did one of the task's functions (not think / final_answer) return the final answer?
+
+        A right answer no function returned was stated, not derived: accuracy alone does not tell a
+        guess from a derivation, and small models guess a lot. Compared with the task's own grader.
+        """
+        own = {function.name for function in self.functions}
+        return trace.answer is not None and any(
+            step.ok and step.call and step.call.get("name") in own and self.check(trace.answer, step.result) for step in trace.steps
+        )
 
     def all_functions(self) -> list[Function]:
         """The task's functions plus think / final_answer."""

@@ -15,7 +15,7 @@ from fcdpo.tasks.base import Example, Task
 from fcdpo.tasks.logic_reference import Theory, evaluate
 from fcdpo.tools import LOGIC, RuleBase
 from fcdpo.tools.logic import fact, query, rule
-from fcdpo.types import Problem
+from fcdpo.types import Problem, Trace
 
 ENTITIES = ["Anne", "Bob", "Charlie", "Dave", "Erin", "Fiona", "Gary", "Harry"]
 ATTRIBUTES = [
@@ -136,6 +136,20 @@ class LogicTask(Task):
     def check(self, predicted: str | None, truth: str) -> bool:
         """Same label (true / false / unknown; yes / no accepted) as the truth."""
         return normalize_label(predicted) == normalize_label(truth) is not None
+
+    def answer_derived(self, trace: Trace) -> bool:
+        """A query returned the final answer after the chain stated at least one fact or rule.
+
+        On an empty rule base the engine returns only its world's default (closed: false, open:
+        unknown), which the question's wording gives away; answering that is not a derivation.
+        """
+        stated = False
+        for step in trace.steps:
+            name = step.call.get("name") if step.ok and step.call else None
+            stated = stated or name in ("fact", "rule")
+            if name == "query" and stated and self.check(trace.answer, step.result):
+                return True
+        return False
 
     def new_workspace(self, problem: Problem) -> RuleBase:
         """An empty rule base with the problem's semantics."""

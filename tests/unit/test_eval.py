@@ -11,11 +11,12 @@ import pytest
 import yaml
 
 from fcdpo.errors import UserError
-from fcdpo.evals.metrics import answer_from_call, paired, task_figures
+from fcdpo.evals.metrics import paired, task_figures
 from fcdpo.evals.report import markdown, plot_accuracy
 from fcdpo.evals.run import eval_configs, model_dir, run_eval, summarize
 from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
 from fcdpo.graphs import Context, solve
+from fcdpo.tasks import get_task
 from fcdpo.training.generate import RunOptions
 from fcdpo.types import Problem
 from tests.fake_openai import FakeOpenAI, sum_problems, sum_solver
@@ -77,17 +78,21 @@ def test_figures_comparisons_report_and_plot_from_real_chains(tmp_path, scripted
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_right_answers_are_told_apart_from_guesses(scripted):
+def test_right_answers_derived_with_the_functions_are_told_apart_from_guesses(scripted):
+    math = get_task("math")
     derived = solve(Problem("d", "math", "3 times 4?", "12"), Context(task="math"), model=scripted("multiply(a=3, b=4)", "final_answer(answer=12)"))
-    guessed = solve(Problem("g", "math", "3 times 4?", "12"), Context(task="math"), model=scripted("think(thought=\"12\")", "final_answer(answer=12)"))
-    queried = solve(
-        Problem("q", "logic", "Anne is big.\nIs the statement \"Anne is big\" true or false?", "true", meta={"world": "closed"}),
-        Context(task="logic"),
-        model=scripted('fact(subject="Anne", attribute="big")', 'query(subject="Anne", attribute="big")', "final_answer(answer=True)"),
-    )
-    assert [t.verdict for t in (derived, guessed, queried)] == ["correct"] * 3
-    assert [answer_from_call(t) for t in (derived, guessed, queried)] == [True, False, True]
-    assert task_figures([derived, guessed])["correct_from_call"] == 1
+    guessed = solve(Problem("g", "math", "3 times 4?", "12"), Context(task="math"), model=scripted('think(thought="12")', "final_answer(answer=12)"))
+    assert [t.verdict for t in (derived, guessed)] == ["correct", "correct"]
+    assert [math.answer_derived(t) for t in (derived, guessed)] == [True, False]
+    assert task_figures([derived, guessed])["correct_derived"] == 1
+
+    # Logic: a query counts only once something was stated; on an empty closed-world rule base it says false regardless.
+    logic, question = get_task("logic"), 'Anne is big.\nIs the statement "Anne is small" true or false? Anything that cannot be derived from the facts and rules is false.'
+    problem = Problem("q", "logic", question, "false", meta={"world": "closed"})
+    stated = solve(problem, Context(task="logic"), model=scripted('fact(subject="Anne", attribute="big")', 'query(subject="Anne", attribute="small")', "final_answer(answer=false)"))
+    empty = solve(problem, Context(task="logic"), model=scripted('query(subject="Anne", attribute="small")', "final_answer(answer=false)"))
+    assert [t.verdict for t in (stated, empty)] == ["correct", "correct"]
+    assert [logic.answer_derived(t) for t in (stated, empty)] == [True, False]
 
 
 # 'openai:right' solves 'What is A + B?'; 'openai:wrong' is off by one.
