@@ -91,6 +91,8 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("--mode", default="chain", choices=["chain", "step"], help="chain (the paper) or step (default: chain)")
     export.add_argument("--max-pairs-per-problem", type=int, default=4, help="cap per problem (default: 4)")
     export.add_argument("--min-chosen-steps", type=int, default=1, help="only correct chains of at least this many steps are chosen; 2 drops one-step guesses (default: 1)")
+    export.add_argument("--derived-only", action="store_true",
+                        help="only right chains whose answer a function derived are chosen (not stated, not a query on an empty rule base)")
     export.add_argument("--rejected-from", metavar="DIR", help="take rejected chains from this run (e.g. the student's own)")
     export.add_argument("--seed", type=int, default=0, help="seed for choosing pairs (default: 0)")
     export.add_argument("--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping")
@@ -346,6 +348,7 @@ def _export(args) -> int:
         mode=args.mode,
         max_pairs_per_problem=args.max_pairs_per_problem,
         min_chosen_steps=args.min_chosen_steps,
+        derived_only=args.derived_only,
         rejected_from=Path(args.rejected_from) if args.rejected_from else None,
         seed=args.seed,
         skip_bad=args.skip_bad,

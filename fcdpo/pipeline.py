@@ -26,7 +26,7 @@ from fcdpo.errors import UserError
 from fcdpo.models import parse_spec
 
 GENERATE_KEYS = {"problems", "samples", "temperature", "top_p", "seed", "max_steps", "max_new_tokens", "call_format", "concurrency"}
-EXPORT_KEYS = {"mode", "max_pairs_per_problem", "min_chosen_steps", "seed"}
+EXPORT_KEYS = {"mode", "max_pairs_per_problem", "min_chosen_steps", "derived_only", "seed"}
 EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency"}
 BFCL_KEYS = {"categories", "limit", "concurrency"}
 NEGATIVES_KEYS = {"model", "samples", "temperature", "concurrency"}

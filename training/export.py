@@ -74,6 +74,7 @@ def run_export(
     skip_bad: bool = False,
     langsmith_file: Path | None = None,
     min_chosen_steps: int = 1,
+    derived_only: bool = False,
 ) -> dict[str, Any]:
     """Write pairs and stats; returns the stats."""
     if max_pairs_per_problem is not None and max_pairs_per_problem < 1:
@@ -82,7 +83,7 @@ def run_export(
         raise UserError(f"--min-chosen-steps must be at least 1, got {min_chosen_steps}")
     traces, bad = load_run_traces(dirs, skip_bad)
     rejected, bad_rejected = load_run_traces([rejected_from], skip_bad) if rejected_from else (None, 0)
-    result = make_pairs(traces, mode, rejected, max_pairs_per_problem, seed, min_chosen_steps)
+    result = make_pairs(traces, mode, rejected, max_pairs_per_problem, seed, min_chosen_steps, derived_only)
     out.mkdir(parents=True, exist_ok=True)
     _write_jsonl(out / PAIRS, result.pairs)
     reasons = Counter(result.no_pair.values())
@@ -105,6 +106,7 @@ def run_export(
         "rejected_source": str(rejected_from) if rejected_from else None,
         "max_pairs_per_problem": max_pairs_per_problem,
         "min_chosen_steps": min_chosen_steps,
+        "derived_only": derived_only,
         "seed": seed,
     }
     (out / STATS).write_text(json.dumps(stats, indent=2) + "\n")

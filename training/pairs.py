@@ -23,7 +23,7 @@ from fcdpo.types import Trace
 
 MODES = ("chain", "step")
 PROMPT_TURNS = 2  # system prompt + problem
-NO_PAIR_REASONS = ("all_correct", "all_incorrect", "correct_too_short", "no_shared_prefix")
+NO_PAIR_REASONS = ("all_correct", "all_incorrect", "correct_too_short", "correct_not_derived", "no_shared_prefix")
 
 
 @dataclass
@@ -97,11 +97,14 @@ def make_pairs(
     max_pairs_per_problem: int | None = 4,
     seed: int = 0,
     min_chosen_steps: int = 1,
+    derived_only: bool = False,
 ) -> PairingResult:
     """Pair each problem's correct chains with incorrect ones (from `rejected_traces` when given).
 
     Correct chains shorter than `min_chosen_steps` are not chosen: a one-step `final_answer` that happens
-    to be right is a lucky guess, and preferring it teaches the student to guess.
+    to be right is a lucky guess, and preferring it teaches the student to guess. With `derived_only`,
+    only right chains whose answer one of the task's functions derived are chosen (`Task.answer_derived`):
+    a step count still lets `query` on an empty rule base, then `final_answer`, through.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -126,6 +129,11 @@ def make_pairs(
         if not correct:
             result.no_pair[problem_id] = "correct_too_short"
             continue
+        if derived_only:
+            correct = [t for t in correct if get_task(t.problem.task).answer_derived(t)]
+            if not correct:
+                result.no_pair[problem_id] = "correct_not_derived"
+                continue
         if not incorrect:
             result.no_pair[problem_id] = "all_correct"
             continue

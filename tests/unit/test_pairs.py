@@ -83,6 +83,14 @@ def test_one_step_guesses_are_not_chosen_when_min_chosen_steps_is_2(traces):
     assert make_pairs([traces["p2_good"], traces["bad"]], "chain").no_pair == {"p1": "all_incorrect", "p2": "all_correct"}
 
 
+def test_stated_answers_are_not_chosen_with_derived_only(traces, scripted):
+    stated = chain(scripted, P1, "think(thought='it is 5')", "final_answer(answer=5)")  # two steps, right, no function returned 5
+    assert len(make_pairs([stated, traces["bad"]], "chain", min_chosen_steps=2).pairs) == 1
+    assert make_pairs([stated, traces["bad"]], "chain", min_chosen_steps=2, derived_only=True).no_pair == {"p1": "correct_not_derived"}
+    result = make_pairs([stated, traces["good"], traces["bad"]], "chain", derived_only=True, max_pairs_per_problem=None)
+    assert [p["chosen"][0]["content"] for p in result.pairs] == ["add(a=2, b=3)"]
+
+
 def test_failed_chains_are_never_paired(traces):
     failed = Trace(P1, "teacher", [], [], None, "incorrect", "failed", error="APIConnectionError")
     result = make_pairs([traces["good"], failed], "chain")
@@ -126,10 +134,10 @@ def test_export_command_stats_bad_lines_and_langsmith_examples(traces, tmp_path,
     assert main(["export", str(run), "--out", str(tmp_path / "p")]) == 2
     assert f"{run / 'traces.jsonl'}:7: not valid JSON" in capsys.readouterr().err
     examples = tmp_path / "ls.jsonl"
-    assert main(["export", str(run), "--out", str(tmp_path / "p"), "--mode", "step", "--skip-bad", "--langsmith-examples", str(examples)]) == 0
+    assert main(["export", str(run), "--out", str(tmp_path / "p"), "--mode", "step", "--skip-bad", "--derived-only", "--langsmith-examples", str(examples)]) == 0
     stats = json.loads((tmp_path / "p" / "stats.json").read_text())
-    assert stats["bad_lines_skipped"] == 1 and stats["mode"] == "step"
-    assert stats["no_pair"] == {"all_correct": 1, "all_incorrect": 0, "correct_too_short": 0, "no_shared_prefix": 0}
+    assert stats["bad_lines_skipped"] == 1 and stats["mode"] == "step" and stats["derived_only"] is True
+    assert stats["no_pair"] == {"all_correct": 1, "all_incorrect": 0, "correct_too_short": 0, "correct_not_derived": 0, "no_shared_prefix": 0}
     assert stats["pairs_per_task"] == {"math": stats["pairs"]} and stats["pairs"] >= 2
     shown = [json.loads(line) for line in examples.read_text().splitlines()]
     assert {e["inputs"]["problem_id"] for e in shown} == {"p1", "p2"}
