@@ -81,6 +81,8 @@ def run_export(
         raise UserError(f"--max-pairs-per-problem must be at least 1, got {max_pairs_per_problem}")
     if min_chosen_steps < 1:
         raise UserError(f"--min-chosen-steps must be at least 1, got {min_chosen_steps}")
+    if not isinstance(derived_only, bool):  # a YAML `derived_only: "no"` must not read as true
+        raise UserError(f"derived_only must be true or false, got {derived_only!r}")
     traces, bad = load_run_traces(dirs, skip_bad)
     rejected, bad_rejected = load_run_traces([rejected_from], skip_bad) if rejected_from else (None, 0)
     result = make_pairs(traces, mode, rejected, max_pairs_per_problem, seed, min_chosen_steps, derived_only)

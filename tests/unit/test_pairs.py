@@ -8,6 +8,7 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from fcdpo.cli import main
+from fcdpo.errors import UserError
 from fcdpo.graphs import Context, solve
 from fcdpo.training.export import load_pairs, run_export
 from fcdpo.training.pairs import make_pairs
@@ -89,6 +90,11 @@ def test_stated_answers_are_not_chosen_with_derived_only(traces, scripted):
     assert make_pairs([stated, traces["bad"]], "chain", min_chosen_steps=2, derived_only=True).no_pair == {"p1": "correct_not_derived"}
     result = make_pairs([stated, traces["good"], traces["bad"]], "chain", derived_only=True, max_pairs_per_problem=None)
     assert [p["chosen"][0]["content"] for p in result.pairs] == ["add(a=2, b=3)"]
+
+
+def test_derived_only_must_be_a_boolean(tmp_path):
+    with pytest.raises(UserError, match="derived_only must be true or false, got 'no'"):
+        run_export([tmp_path], tmp_path / "pairs", derived_only="no")
 
 
 def test_failed_chains_are_never_paired(traces):
