@@ -190,7 +190,9 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
     for task in config.tasks:
         if task not in models[config.student]:
             continue
-        cell = lambda spec: f"{models[spec][task]['accuracy']:.0%} [{models[spec][task]['ci_low']:.0%}, {models[spec][task]['ci_high']:.0%}]"  # noqa: E731
+        # How many right answers a function derived sits next to each accuracy: a guess or a shortcut scores too.
+        cell = lambda spec: (f"{models[spec][task]['accuracy']:.0%} [{models[spec][task]['ci_low']:.0%}, {models[spec][task]['ci_high']:.0%}], "  # noqa: E731
+                             f"{models[spec][task]['correct_derived']}/{models[spec][task]['correct']} derived")
         change = 100 * (models[after][task]["accuracy"] - models[config.student][task]["accuracy"])
         p = next(c["mcnemar_p"] for c in results["comparisons"] if c["task"] == task and {c["a"], c["b"]} == {config.student, after})
         baseline = models[config.student][task]
