@@ -24,8 +24,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| `{model}` | {task} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | {f['correct']}/{f['problems']} "
                 f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | {f['mean_output_tokens']} | {f['mean_latency_s']} | {top} | {f['correct_derived']}/{f['correct']} |"
             )
-            if "majority_baseline" in f:
-                baselines.setdefault(task, f"{task} {f['majority_baseline']:.0%} (`{f['majority_truth']}`)")
+            baselines.setdefault(task, f"{task} {f['majority_baseline']:.0%} (`{f['majority_truth']}`)")
     if baselines:
         lines += ["", "Answering the commonest true answer to every problem, without reasoning, would score: " + ", ".join(baselines.values()) + ".",
                   "A right answer no function derived (the last column's remainder) was stated: a guess, or a logic query on an empty rule base."]

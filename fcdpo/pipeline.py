@@ -185,18 +185,21 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
     """The headline table: teacher, student before and after, per task, with the change in points."""
     after = f"{config.student}+{out / 'train' / 'adapter'}"
     models = results["models"]
+
+    def cell(spec: str, task: str) -> str:
+        # How many right answers a function derived sits next to each accuracy: a guess or a shortcut scores too.
+        f = models[spec][task]
+        return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {f['correct_derived']}/{f['correct']} derived"
+
     lines = ["| task | teacher | student before | student after | change | McNemar p (after vs before) | one answer to all (no reasoning) |",
              "|---|---|---|---|---|---|---|"]
     for task in config.tasks:
         if task not in models[config.student]:
             continue
-        # How many right answers a function derived sits next to each accuracy: a guess or a shortcut scores too.
-        cell = lambda spec: (f"{models[spec][task]['accuracy']:.0%} [{models[spec][task]['ci_low']:.0%}, {models[spec][task]['ci_high']:.0%}], "  # noqa: E731
-                             f"{models[spec][task]['correct_derived']}/{models[spec][task]['correct']} derived")
         change = 100 * (models[after][task]["accuracy"] - models[config.student][task]["accuracy"])
         p = next(c["mcnemar_p"] for c in results["comparisons"] if c["task"] == task and {c["a"], c["b"]} == {config.student, after})
         baseline = models[config.student][task]
-        lines.append(f"| {task} | {cell(config.teacher)} | {cell(config.student)} | {cell(after)} | {change:+.0f} pts | {p:.3g} "
+        lines.append(f"| {task} | {cell(config.teacher, task)} | {cell(config.student, task)} | {cell(after, task)} | {change:+.0f} pts | {p:.3g} "
                      f"| {baseline['majority_baseline']:.0%} (`{baseline['majority_truth']}`) |")
     return "\n".join(lines)
 
