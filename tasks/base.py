@@ -69,6 +69,11 @@ class Task(ABC):
             step.ok and step.call and step.call.get("name") in own and self.check(trace.answer, step.result) for step in trace.steps
         )
 
+    def reference_calls(self, problem: Problem) -> list[str] | None:
+        """The calls of a gold chain for `problem` (the `reference` teacher's), or None when the task
+        cannot solve it by itself (the default; e.g. a problem from a user's dataset)."""
+        return None
+
     def all_functions(self) -> list[Function]:
         """The task's functions plus think / final_answer."""
         return [*self.functions, *CONTROL]

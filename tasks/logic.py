@@ -14,7 +14,7 @@ import re
 from fcdpo.tasks.base import Example, Task
 from fcdpo.tasks.logic_reference import Theory, evaluate
 from fcdpo.tools import LOGIC, RuleBase
-from fcdpo.tools.logic import fact, query, rule
+from fcdpo.tools.logic import fact, parse_literal, query, rule
 from fcdpo.types import Problem, Trace
 
 ENTITIES = ["Anne", "Bob", "Charlie", "Dave", "Erin", "Fiona", "Gary", "Harry"]
@@ -151,6 +151,12 @@ class LogicTask(Task):
                 return True
         return False
 
+    def reference_calls(self, problem: Problem) -> list[str] | None:
+        """A generated problem's gold chain, stating only what the question depends on; None for others."""
+        if "theory" not in problem.meta:
+            return None
+        return [call for call, _ in solution_calls(problem, relevant_only=True)]
+
     def new_workspace(self, problem: Problem) -> RuleBase:
         """An empty rule base with the problem's semantics."""
         return RuleBase(world=world_of(problem))
@@ -196,9 +202,40 @@ def world_of(problem: Problem) -> str:
     return "open" if "unknown" in problem.question.lower() else "closed"
 
 
-def solution_calls(problem: Problem) -> list[tuple[str, str]]:
-    """The gold chain for a generated problem, run through the real engine: (call, result) texts."""
+def relevant_part(theory: Theory, entity: str, attribute: str) -> Theory:
+    """The facts and rules the question 'is `entity` `attribute`' depends on.
+
+    Rules that apply to the entity and conclude a needed attribute make their conditions needed
+    (negated ones too: closed-world negation reads them); facts count when they are about the
+    entity and a needed attribute. The answer is the same as from the whole theory, because
+    every rule is about one entity at a time, and the chain is short enough for a step budget
+    that the whole rule base overruns.
+    """
+    rules = [r for r in theory.rules if r[0] in (None, entity)]
+    needed, grown = {attribute}, True
+    while grown:
+        grown = False
+        for _, conditions, conclusion in rules:
+            if conclusion[0] in needed and not {c for c, _ in conditions} <= needed:
+                needed |= {c for c, _ in conditions}
+                grown = True
+    return Theory(
+        theory.world,
+        [f for f in theory.facts if f[0] == entity and f[1] in needed],
+        [r for r in rules if r[2][0] in needed],
+    )
+
+
+def solution_calls(problem: Problem, relevant_only: bool = False) -> list[tuple[str, str]]:
+    """The gold chain for a generated problem, run through the real engine: (call, result) texts.
+
+    It states every fact and rule in the order given, or with `relevant_only` just those the
+    question depends on (`relevant_part`), then queries and answers.
+    """
     theory = Theory.from_dict(problem.meta["theory"])
+    asked, statement = problem.meta["query"]
+    if relevant_only:
+        theory = relevant_part(theory, asked, parse_literal(statement)[0])
     workspace = RuleBase(world=theory.world)
     calls = []
     for entity, attribute, positive in theory.facts:
@@ -208,8 +245,7 @@ def solution_calls(problem: Problem) -> list[tuple[str, str]]:
         who = f', subject="{subject}"' if subject else ""
         text = f'rule(conditions=[{conds}], conclusion="{_lit(*conclusion)}"{who})'
         calls.append((text, rule([_lit(*c) for c in conditions], _lit(*conclusion), workspace, subject or "someone")))
-    entity, statement = problem.meta["query"]
-    answer = query(entity, statement, workspace)
-    calls.append((f'query(subject="{entity}", attribute="{statement}")', answer))
+    answer = query(asked, statement, workspace)
+    calls.append((f'query(subject="{asked}", attribute="{statement}")', answer))
     calls.append((f"final_answer(answer={answer})", ""))
     return calls

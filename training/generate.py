@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 from fcdpo.errors import UserError
 from fcdpo.graphs import Context, build_graph, solve
 from fcdpo.models import load_chat_model, parse_spec
+from fcdpo.reference import reference_model
 from fcdpo.tasks import get_task
 from fcdpo.tasks.dataset import load_dataset
 from fcdpo.training.traces_io import TRACES, TraceWriter, read_traces, repair_tail
@@ -58,7 +59,8 @@ class GenerateConfig:
     dataset_sha256: str | None = field(default=None, metadata={"help": "content hash of the dataset, set automatically"})
 
     def __post_init__(self) -> None:
-        parse_spec(self.teacher)
+        if parse_spec(self.teacher).kind == "reference" and self.call_format != "text":
+            raise UserError("model spec 'reference' writes text calls: use --call-format text")
         for task in self.tasks:
             get_task(task)
         for name in ("problems", "samples", "max_steps", "max_new_tokens"):
@@ -161,11 +163,13 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
         call_format=config.call_format,
         base_url=options.base_url,
     )
-    # Our own retry loop below owns retries, so the client makes none of its own.
-    model = load_chat_model(
-        config.teacher, temperature=config.temperature, top_p=config.top_p, seed=seed,
-        max_new_tokens=config.max_new_tokens, base_url=options.base_url, timeout=options.timeout, max_retries=0,
-    )
+    if parse_spec(config.teacher).kind == "reference":
+        model = reference_model(problem)
+    else:  # our own retry loop below owns retries, so the client makes none of its own
+        model = load_chat_model(
+            config.teacher, temperature=config.temperature, top_p=config.top_p, seed=seed,
+            max_new_tokens=config.max_new_tokens, base_url=options.base_url, timeout=options.timeout, max_retries=0,
+        )
     graph = build_graph(model)
     delay, error = options.backoff, None
     for attempt in range(options.retries + 1):

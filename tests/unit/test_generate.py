@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from fcdpo.errors import UserError
+from fcdpo.models import load_chat_model
+from fcdpo.tasks import get_task
 from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.training.traces_io import read_traces, repair_tail
 from tests.fake_openai import FakeOpenAI, adder, sum_problems
@@ -109,9 +111,31 @@ def test_bad_config_is_a_user_error(dataset):
         ({"tasks": ["chess"]}, "unknown task"),
         ({"dataset": "/no/file.jsonl"}, "no such file"),
         ({"split": "dev"}, "--split"),
+        ({"teacher": "reference", "call_format": "native"}, "writes text calls"),
     ]:
         with pytest.raises(UserError, match=message):
             config(dataset(1), **overrides)
+
+
+def test_reference_teacher_writes_each_problems_gold_chain_through_the_graph(tmp_path):
+    """`reference` plays a perfect teacher: the task's gold calls, run by the real tools and verify node."""
+    run_generate(GenerateConfig(teacher="reference", tasks=["logic"], problems=12, samples=1, max_steps=10),
+                 tmp_path / "run", RunOptions(progress=False))
+    traces, _ = read_traces(tmp_path / "run" / "traces.jsonl")
+    logic = get_task("logic")
+    assert len(traces) == 12 and all(t.verdict == "correct" and t.status == "finished" for t in traces)
+    for trace in traces:
+        assert [step.text for step in trace.steps] == logic.reference_calls(trace.problem)
+        assert all(step.ok for step in trace.steps)
+    assert sum(logic.answer_derived(t) for t in traces) >= 10  # a query after stated facts/rules, not a guess
+
+
+def test_reference_teacher_refuses_problems_its_task_cannot_solve(tmp_path, dataset):
+    """Math has no reference solver, nor does a user's dataset: a one-line error, not a failed chain."""
+    with pytest.raises(UserError, match="math task cannot solve problem"):
+        run_generate(config(dataset(1), teacher="reference"), tmp_path / "run", RunOptions(progress=False))
+    with pytest.raises(UserError, match="needs the problem"):
+        load_chat_model("reference")
 
 
 def test_repair_tail_drops_only_a_torn_last_line(tmp_path):

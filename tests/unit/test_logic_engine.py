@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fcdpo.tasks.logic import LogicTask, solution_calls
+from fcdpo.tasks.logic import LogicTask, relevant_part, solution_calls
 from fcdpo.tasks.logic_reference import Theory, evaluate
 from fcdpo.tools import LOGIC, RuleBase, ToolError
 
@@ -99,3 +99,14 @@ def test_engine_agrees_with_reference_on_generated_problems(world):
     assert len(problems) == 500
     for problem in problems:
         assert solution_calls(problem)[-2][1] == problem.answer, problem.question
+        relevant = solution_calls(problem, relevant_only=True)
+        assert relevant[-2][1] == problem.answer, problem.question
+        assert len(relevant) <= len(solution_calls(problem))
+
+
+def test_relevant_part_keeps_what_the_question_depends_on():
+    theory = Theory("closed", [("Anne", "a", True), ("Anne", "x", True), ("Bob", "a", True)],
+                    [(None, [("a", True), ("c", False)], ("b", True)), (None, [("x", True)], ("y", True)), ("Bob", [("d", True)], ("c", True))])
+    part = relevant_part(theory, "Anne", "b")
+    assert part.facts == [("Anne", "a", True)]  # not Anne's x (feeds only y), not Bob's facts
+    assert part.rules == [(None, [("a", True), ("c", False)], ("b", True))]  # Bob's rule for c does not apply to Anne

@@ -71,12 +71,14 @@ def test_parse_spec(tmp_path):
     assert parse_spec("smollm2-135m") == ModelSpec("packaged", "smollm2-135m")
     assert parse_spec("hf:/models/x") == ModelSpec("hf", "/models/x")
     assert parse_spec("openai:gpt-4o-mini") == ModelSpec("openai", "gpt-4o-mini")
+    assert parse_spec("reference") == ModelSpec("reference", "reference")
     assert parse_spec(f"qwen2.5-coder-0.5b+{adapter}") == ModelSpec("packaged", "qwen2.5-coder-0.5b", str(adapter))
     for bad, message in {
         "gpt-9": "unknown model spec",
         "hf:": "needs a path",
         "openai:": "needs a model name",
         f"openai:x+{adapter}": "adapters need a local model",
+        f"reference+{adapter}": "takes no adapter",
         "smollm2-135m+/nonexistent": "no adapter_config.json",
     }.items():
         with pytest.raises(UserError, match=message):
