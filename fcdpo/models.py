@@ -65,7 +65,7 @@ def local_weights(spec: str) -> tuple[str, str | None]:
     """(model path or hub id, adapter dir or None) of a local spec; packaged weights are pulled."""
     parsed = parse_spec(spec)
     if parsed.kind in ("openai", "reference"):
-        raise UserError(f"model spec {spec!r}: needs local weights (a packaged name or hf:PATH), not an openai: server")
+        raise UserError(f"model spec {spec!r}: needs local weights (a packaged name or hf:PATH), not an openai: server or the reference solver")
     path = str(pull(parsed.target)) if parsed.kind == "packaged" else parsed.target
     return path, str(Path(parsed.adapter).resolve()) if parsed.adapter else None
 

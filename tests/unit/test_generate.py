@@ -134,6 +134,9 @@ def test_reference_teacher_refuses_problems_its_task_cannot_solve(tmp_path, data
     """Math has no reference solver, nor does a user's dataset: a one-line error, not a failed chain."""
     with pytest.raises(UserError, match="math task cannot solve problem"):
         run_generate(config(dataset(1), teacher="reference"), tmp_path / "run", RunOptions(progress=False))
+    external = config(str(Path(__file__).parents[1] / "fixtures" / "external.jsonl"), teacher="reference", tasks=["logic"])
+    with pytest.raises(UserError, match="logic task cannot solve problem ext-logic-1"):
+        run_generate(external, tmp_path / "external", RunOptions(progress=False))
     with pytest.raises(UserError, match="needs the problem"):
         load_chat_model("reference")
 
