@@ -1,10 +1,10 @@
 """Pairing judged chains into DPO preference pairs (TRL's conversational format).
 
-- chain mode (the paper): prompt = system + problem; chosen = a correct chain's
-  assistant/feedback turns; rejected = an incorrect chain's, for the same problem.
+- chain mode (the paper): prompt = system + problem; chosen = the rest of a correct chain
+  (calls, tool results, feedback); rejected = an incorrect chain's, for the same problem. Training
+  scores only the assistant turns (training/assistant_loss.py).
 - step mode (after TP-LLaMA): for a correct and an incorrect chain that share a prefix,
-  prompt = the shared prefix; chosen / rejected = the first diverging assistant turn. Tool
-  results then stay out of the loss.
+  prompt = the shared prefix; chosen / rejected = the first diverging assistant turn.
 
 Failed chains (the teacher errored) are not model behaviour and are never paired.
 """

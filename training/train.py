@@ -81,7 +81,7 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
     """Train a LoRA adapter with DPO; returns a summary (steps, final metrics, paths)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
-    from trl import DPOTrainer
+    from fcdpo.training.assistant_loss import AssistantOnlyDPOTrainer, assistant_only_collator
 
     from fcdpo.training.plots import plot_metrics
 
@@ -130,9 +130,10 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
         (out / "metrics.jsonl").unlink()
 
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16 if cuda else torch.float32)
-    trainer = DPOTrainer(
-        model=model, args=dpo_config, train_dataset=dataset, processing_class=tokenizer,
-        peft_config=lora_config, callbacks=[metrics.callback],
+    # Only the student's own turns are scored: tool results between them are inputs, not outputs.
+    trainer = AssistantOnlyDPOTrainer(
+        model=model, args=dpo_config, train_dataset=dataset, processing_class=tokenizer, peft_config=lora_config,
+        data_collator=assistant_only_collator(tokenizer, model, dpo_config), callbacks=[metrics.callback],
     )
     result = trainer.train(resume_from_checkpoint=str(last) if last else None)
     trainer.save_model(str(out / "adapter"))

@@ -113,3 +113,26 @@ def test_pairs_too_long_for_max_length_are_reported(tmp_path):
         capture_output=True, text=True,
     )
     assert refused.returncode == 2 and "every pair's prompt reaches --max-length 64" in refused.stderr
+
+
+def test_chain_pairs_score_only_the_students_turns(tmp_path):
+    """The real trainer's batches leave tool results out of the completion mask (so out of DPO's and SFT's loss)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from fcdpo.registry import checkpoint_dir
+    from fcdpo.training.assistant_loss import AssistantOnlyDPOTrainer, assistant_only_collator
+    from fcdpo.training.export import load_pairs
+    from fcdpo.training.train_config import build, resolve
+
+    dpo_config, lora_config = build(resolve(None, {"batch_size": 2}), tmp_path / "checkpoints", cuda=False)
+    tokenizer = AutoTokenizer.from_pretrained(str(checkpoint_dir(STUDENT)))
+    model = AutoModelForCausalLM.from_pretrained(str(checkpoint_dir(STUDENT)))
+    trainer = AssistantOnlyDPOTrainer(model=model, args=dpo_config, train_dataset=load_pairs(small_pairs(tmp_path, "chain")),
+                                      processing_class=tokenizer, peft_config=lora_config,
+                                      data_collator=assistant_only_collator(tokenizer, model, dpo_config))
+    batch = next(iter(trainer.get_train_dataloader()))
+    scored = [tokenizer.decode(ids[mask.bool()]) for ids, mask in zip(batch["input_ids"], batch["completion_mask"])]
+    everything = [tokenizer.decode(ids[mask.bool()]) for ids, mask in zip(batch["input_ids"], batch["attention_mask"])]
+    assert all("final_answer(answer=" in text for text in scored)
+    assert any("Result: 12" in text for text in everything)  # the chains do hold tool results...
+    assert not any("Result:" in text for text in scored)  # ...and none of them is scored
