@@ -27,7 +27,7 @@ from fcdpo.models import parse_spec
 
 GENERATE_KEYS = {"problems", "samples", "temperature", "top_p", "seed", "max_steps", "max_new_tokens", "call_format", "concurrency"}
 EXPORT_KEYS = {"mode", "max_pairs_per_problem", "min_chosen_steps", "derived_only", "seed"}
-EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency"}
+EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency", "models"}
 BFCL_KEYS = {"categories", "limit", "concurrency"}
 NEGATIVES_KEYS = {"model", "samples", "temperature", "concurrency"}
 
@@ -68,7 +68,12 @@ class PipelineConfig:
                 if key not in allowed:
                     raise UserError(f"{path}: unknown key {section}.{key} (expected {', '.join(sorted(allowed))})")
         check_sections(data.get("train") or {}, f"{path}: train")
-        for role, spec in (("teacher", data["teacher"]), ("student", data["student"]), ("negatives.model", (data.get("negatives") or {}).get("model"))):
+        compared = (data.get("eval") or {}).get("models") or []
+        if not isinstance(compared, list):
+            raise UserError(f"{path}: eval.models must be a list of model specs")
+        roles = [("teacher", data["teacher"]), ("student", data["student"]), ("negatives.model", (data.get("negatives") or {}).get("model")),
+                 *(("eval.models", spec) for spec in compared)]
+        for role, spec in roles:
             try:
                 if spec is not None:
                     parse_spec(spec)
@@ -145,7 +150,8 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     # 4. Teacher, student before and after, on the same held-out problems with the same grader.
     done = stage("eval")
     ev = dict(config.eval)
-    models = [config.teacher, config.student, f"{config.student}+{adapter}"]
+    # `eval.models`: more models to compare with, e.g. a real teacher when `reference` wrote the chains.
+    models = [config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}"]
     configs = eval_configs(models, config.tasks, ev.get("problems", 20), "test", None, None,
                            ev.get("max_steps", 12), ev.get("max_new_tokens", 128))
     results = run_eval(configs, out / "eval", RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress))

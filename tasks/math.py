@@ -56,6 +56,16 @@ def solve_steps(solution, functions) -> tuple[list[tuple[str, str]], float | int
     return calls, results[-1]
 
 
+def solution_json(solution) -> list:
+    """A template's solution as JSON: `[name, [argument or {"step": i}, ...]]` per call."""
+    return [[name, [{"step": a.step} if isinstance(a, Ref) else a for a in args]] for name, args in solution]
+
+
+def solution_from_json(rows) -> list[tuple[str, tuple]]:
+    """The inverse of `solution_json`."""
+    return [(name, tuple(Ref(a["step"]) if isinstance(a, dict) else a for a in args)) for name, args in rows]
+
+
 class MathTask(Task):
     """Arithmetic word problems, 2 to 6 operations each."""
 
@@ -71,7 +81,7 @@ class MathTask(Task):
             task=self.name,
             question=generated.question,
             answer=answer_text(generated.answer),
-            meta={"template": template, "ops": len(generated.solution)},
+            meta={"template": template, "ops": len(generated.solution), "solution": solution_json(generated.solution)},
         )
 
     def check(self, predicted: str | None, truth: str) -> bool:
@@ -80,6 +90,13 @@ class MathTask(Task):
         if got is None or want is None:
             return False
         return math.isclose(got, want, rel_tol=REL_TOLERANCE, abs_tol=ABS_TOLERANCE)
+
+    def reference_calls(self, problem: Problem) -> list[str] | None:
+        """A generated problem's gold chain (its template's operations, then the answer); None for others."""
+        if "solution" not in problem.meta:
+            return None
+        calls, value = solve_steps(solution_from_json(problem.meta["solution"]), self.functions)
+        return [call for call, _ in calls] + [f"final_answer(answer={format_number(value)})"]
 
     def examples(self) -> list[Example]:
         """Two worked chains from fixed templates, solved by the real tools."""

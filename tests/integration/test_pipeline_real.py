@@ -39,7 +39,7 @@ def write_config(path: Path, url: str) -> Path:
         "negatives": {"samples": 2},  # the real student's own chains are the rejected side
         "export": {"mode": "chain", "max_pairs_per_problem": 2},
         "train": {"dpo": {"max_steps": 3, "per_device_train_batch_size": 1, "gradient_accumulation_steps": 1, "save_steps": 1}},
-        "eval": {"problems": 2, "max_steps": 2, "max_new_tokens": 24, "concurrency": 2},
+        "eval": {"problems": 2, "max_steps": 2, "max_new_tokens": 24, "concurrency": 2, "models": ["reference"]},
         "bfcl": {"categories": ["simple"], "limit": 1, "concurrency": 1},
     }))
     return path
@@ -76,7 +76,8 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
     assert steps == [1, 2, 3]  # training continued from its checkpoint, each step logged once
     results = json.loads((out / "eval" / "results.json").read_text())
     after = f"smollm2-135m+{out / 'train' / 'adapter'}"
-    assert set(results["models"]) == {"openai:guesser", "smollm2-135m", after}
+    assert set(results["models"]) == {"openai:guesser", "reference", "smollm2-135m", after}  # eval.models compared too
+    assert results["models"]["reference"]["logic"]["accuracy"] == 1.0
     assert all(results["models"][m]["logic"]["problems"] == 2 for m in results["models"])
     report = (out / "report.md").read_text()
     assert "A test-sized run." in report and "| logic |" in report and "eval/accuracy.png" in report

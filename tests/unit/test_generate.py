@@ -119,19 +119,21 @@ def test_bad_config_is_a_user_error(dataset):
 
 def test_reference_teacher_writes_each_problems_gold_chain_through_the_graph(tmp_path):
     """`reference` plays a perfect teacher: the task's gold calls, run by the real tools and verify node."""
-    run_generate(GenerateConfig(teacher="reference", tasks=["logic"], problems=12, samples=1, max_steps=10),
+    run_generate(GenerateConfig(teacher="reference", tasks=["logic", "math"], problems=12, samples=1, max_steps=10),
                  tmp_path / "run", RunOptions(progress=False))
     traces, _ = read_traces(tmp_path / "run" / "traces.jsonl")
-    logic = get_task("logic")
-    assert len(traces) == 12 and all(t.verdict == "correct" and t.status == "finished" for t in traces)
+    assert len(traces) == 24 and all(t.verdict == "correct" and t.status == "finished" for t in traces)
     for trace in traces:
-        assert [step.text for step in trace.steps] == logic.reference_calls(trace.problem)
+        assert [step.text for step in trace.steps] == get_task(trace.problem.task).reference_calls(trace.problem)
         assert all(step.ok for step in trace.steps)
-    assert sum(logic.answer_derived(t) for t in traces) >= 10  # a query after stated facts/rules, not a guess
+    logic = [t for t in traces if t.problem.task == "logic"]
+    assert sum(get_task("logic").answer_derived(t) for t in logic) >= 10  # a query after stated facts/rules, not a guess
+    math = [t for t in traces if t.problem.task == "math"]
+    assert all(get_task("math").answer_derived(t) and len(t.steps) >= 3 for t in math)  # 2-6 operations, then the answer
 
 
 def test_reference_teacher_refuses_problems_its_task_cannot_solve(tmp_path, dataset):
-    """Math has no reference solver, nor does a user's dataset: a one-line error, not a failed chain."""
+    """A user's dataset has no gold solution to write (math or logic): a one-line error, not a failed chain."""
     with pytest.raises(UserError, match="math task cannot solve problem"):
         run_generate(config(dataset(1), teacher="reference"), tmp_path / "run", RunOptions(progress=False))
     external = config(str(Path(__file__).parents[1] / "fixtures" / "external.jsonl"), teacher="reference", tasks=["logic"])

@@ -49,6 +49,16 @@ def test_negatives_section_keys_and_model_are_checked(tmp_path):
         PipelineConfig.load(bad)
 
 
+def test_eval_models_are_checked(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"teacher": "reference", "student": "smollm2-135m", "eval": {"models": "qwen2.5-coder-1.5b"}}))
+    with pytest.raises(UserError, match=r"eval\.models must be a list"):
+        PipelineConfig.load(bad)
+    bad.write_text(yaml.safe_dump({"teacher": "reference", "student": "smollm2-135m", "eval": {"models": ["qwen2.5-coder-1.5b", "nosuch"]}}))
+    with pytest.raises(UserError, match=rf"{bad}: eval\.models: "):
+        PipelineConfig.load(bad)
+
+
 PRESET = {"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"problems": 2}}
 
 

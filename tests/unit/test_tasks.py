@@ -13,6 +13,7 @@ from fcdpo.tasks import get_task, split_of
 from fcdpo.tasks.dataset import load_dataset
 from fcdpo.tasks.math import MathTask, solve_steps
 from fcdpo.tasks.math_templates import TEMPLATES, Ref
+from fcdpo.types import Problem
 
 
 def test_at_least_twenty_templates_with_two_to_six_operations():
@@ -34,6 +35,15 @@ def test_template_truth_recomputed_through_the_tools(name):
                     assert str(arg) in generated.question, (arg, generated.question)
         _, value = solve_steps(generated.solution, task.functions)
         assert Fraction(str(value)) == pytest.approx(generated.answer, abs=1e-9), generated.question
+
+
+def test_math_reference_chain_reaches_the_answer_through_the_tools():
+    task = MathTask()
+    for problem in task.problems("train", 300):
+        *operations, answer = task.reference_calls(problem)
+        assert len(operations) == problem.meta["ops"] and answer.startswith("final_answer(answer=")
+        assert task.check(answer.removeprefix("final_answer(answer=").removesuffix(")"), problem.answer), problem.question
+    assert task.reference_calls(Problem("p", "math", "What is 2 + 3?", "5")) is None  # not generated here: no solution
 
 
 @pytest.mark.parametrize(
