@@ -115,7 +115,7 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
     record = {
         "student": student,
         "base_path": path,
-        "pairs": str(pairs_file),
+        "pairs": str(pairs_file.resolve()),  # absolute: eval reads it from anywhere to check for overlap
         "pairs_sha256": hashlib.sha256(pairs_file.read_bytes()).hexdigest(),
         "dpo": settings["dpo"],
         "lora": settings["lora"],
