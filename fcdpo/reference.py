@@ -2,9 +2,10 @@
 
 A chain is only as good as its teacher, and a small teacher mostly guesses on logic. For a
 generated problem the task knows a gold chain (logic: state the facts and rules the question
-depends on, query the engine, answer; math: its template's operations, then the answer), so `reference` writes what a perfect teacher would,
-through the same graph, tools and verify node: chosen chains when no strong teacher is at hand,
-and an upper bound on what teacher chains can teach a student. A chat model sees only
+depends on, query the engine, answer; math: its template's operations, then the answer), so
+`reference` writes what a perfect teacher would, through the same graph, tools and verify node:
+chosen chains when no strong teacher is at hand, and an upper bound on what teacher chains can
+teach a student. A chat model sees only
 messages, so one scripted model (langchain-core's GenericFakeChatModel) is made per problem.
 """
 
