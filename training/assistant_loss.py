@@ -60,7 +60,7 @@ def add_loss_masks(example: dict[str, Any], tokenizer) -> dict[str, list[int]]:
     out = {}
     for side, key in (("chosen", "chosen_loss_mask"), ("rejected", "rejected_loss_mask")):
         ids = example[f"{side}_ids"]
-        mask = assistant_token_mask(tokenizer, example["prompt"], example[side], tools or None)
+        mask = assistant_token_mask(tokenizer, example["prompt"], example[side], tools)  # as TRL rendered the ids
         if mask is None or len(mask) != prompt_len + len(ids):
             warnings.warn("fcdpo: the chat template renders a chain differently turn by turn; "
                           "training on every completion token of such pairs", stacklevel=1)  # shown once
