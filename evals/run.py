@@ -38,6 +38,16 @@ def model_dir(spec: str) -> str:
     return f"{readable}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
 
 
+def default_out(config: GenerateConfig) -> Path:
+    """`runs/eval/<problems>`: one dir per problem set (file content or tasks, split and count), so
+    evaluating on another dataset never collides with an earlier run and the same command resumes."""
+    if config.dataset:
+        source = f"{Path(config.dataset).stem}-{config.dataset_sha256[:8]}-n{config.problems}"
+    else:
+        source = f"{'-'.join(config.tasks)}-{config.split}-n{config.problems}-seed{config.seed}"
+    return Path("runs") / "eval" / re.sub(r"[^A-Za-z0-9._-]+", "_", source)
+
+
 def eval_configs(
     models: list[str], tasks: list[str], problems: int, split: str, dataset: str | None, limit: int | None,
     max_steps: int, max_new_tokens: int,

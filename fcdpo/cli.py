@@ -118,6 +118,8 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--save-steps", type=int, help="checkpoint every N steps")
     train.add_argument("--precompute-ref", action="store_true", help="compute reference log-probs once, before training")
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in RUN")
+    train.add_argument("--allow-unmasked", action="store_true",
+                       help="train even where the chat template hides the student's turns (tool results are then scored too)")
 
     evaluate = commands.add_parser("eval", help="compare models on the same problems: accuracy with intervals, paired tests")
     evaluate.add_argument("--model", action="append", required=True, metavar="SPEC", help="model spec; repeat to compare models")
@@ -131,7 +133,8 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--max-new-tokens", type=int, default=128, help="token budget per step (default: 128)")
     evaluate.add_argument("--bfcl", metavar="CATEGORIES", help="BFCL v4 regression check instead of the tasks: simple,multiple")
     evaluate.add_argument("--allow-overlap", action="store_true", help="evaluate even on problems a student was trained on (warns)")
-    evaluate.add_argument("--out", default="runs/eval", metavar="DIR", help="results and traces (default: runs/eval)")
+    evaluate.add_argument("--out", metavar="DIR",
+                          help="results and traces (default: runs/eval/<problems>, one dir per problem set, so a re-run resumes)")
     evaluate.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
     evaluate.add_argument("--json", action="store_true", help="print the results JSON to stdout")
 
@@ -206,21 +209,23 @@ def _eval(args) -> int:
     from pathlib import Path
 
     from fcdpo.evals.report import bfcl_markdown, markdown
-    from fcdpo.evals.run import eval_configs, run_bfcl_eval, run_eval
+    from fcdpo.evals.run import default_out, eval_configs, run_bfcl_eval, run_eval
     from fcdpo.training.generate import RunOptions
 
     options = RunOptions(concurrency=args.concurrency, base_url=args.base_url)
     if args.bfcl is not None:
-        results = run_bfcl_eval(args.model, _split_tasks(args.bfcl), args.limit, Path(args.out), options)
-        print(json.dumps(results) if args.json else bfcl_markdown(results) + f"\nwritten: {args.out}/bfcl_results.json, bfcl_results.md")
+        out = Path(args.out or "runs/eval/bfcl")
+        results = run_bfcl_eval(args.model, _split_tasks(args.bfcl), args.limit, out, options)
+        print(json.dumps(results) if args.json else bfcl_markdown(results) + f"\nwritten: {out}/bfcl_results.json, bfcl_results.md")
         return 0
     configs = eval_configs(args.model, _split_tasks(args.task), args.problems, args.split, args.dataset, args.limit,
                            args.max_steps, args.max_new_tokens)
-    results = run_eval(configs, Path(args.out), options, args.allow_overlap)
+    out = Path(args.out) if args.out else default_out(configs[0])
+    results = run_eval(configs, out, options, args.allow_overlap)
     if args.json:
         print(json.dumps(results))
     else:
-        print(markdown(results) + f"\nwritten: {args.out}/results.json, results.md, accuracy.png")
+        print(markdown(results) + f"\nwritten: {out}/results.json, results.md, accuracy.png")
     return 0
 
 
@@ -379,7 +384,8 @@ def _train(args) -> int:
     flags = {flag: getattr(args, flag) for flag in FLAGS}
     if not Path(args.pairs).exists():
         raise UserError(f"--pairs {args.pairs}: no such file or dir")
-    summary = run_train(args.student, Path(args.pairs), Path(args.out), Path(args.config) if args.config else None, flags, args.resume)
+    summary = run_train(args.student, Path(args.pairs), Path(args.out), Path(args.config) if args.config else None, flags, args.resume,
+                        args.allow_unmasked)
     resumed = f" (resumed from {summary['resumed_from']})" if summary["resumed_from"] else ""
     print(f"{args.out}: {summary['global_step']} steps{resumed}, mean loss {summary['training_loss']:.4f}; adapter in {summary['adapter']}")
     print(f"use it as: --model {args.student}+{summary['adapter']}")

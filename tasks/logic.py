@@ -9,9 +9,9 @@ depth is planted, distractor facts and rules are added, and the reference evalua
 from __future__ import annotations
 
 import random
-import re
 
 from fcdpo.tasks.base import Example, Task
+from fcdpo.tasks.graders import read_label
 from fcdpo.tasks.logic_reference import Theory, evaluate
 from fcdpo.tools import LOGIC, RuleBase
 from fcdpo.tools.logic import fact, parse_literal, query, rule
@@ -23,8 +23,6 @@ ATTRIBUTES = [
     "round", "young", "cold", "furry", "smart", "white", "happy", "tall", "strong",
 ]
 LABELS = ("true", "false", "unknown")
-_LABEL = re.compile(r"\b(true|false|unknown|yes|no)\b")
-_SYNONYM = {"yes": "true", "no": "false"}
 
 
 def _lit(attribute: str, positive: bool) -> str:
@@ -134,8 +132,8 @@ class LogicTask(Task):
         return Problem(id="", task=self.name, question=question, answer=label, meta=meta)
 
     def check(self, predicted: str | None, truth: str) -> bool:
-        """Same label (true / false / unknown; yes / no accepted) as the truth."""
-        return normalize_label(predicted) == normalize_label(truth) is not None
+        """The answer is exactly one label (true / false / unknown), the truth's."""
+        return read_label(predicted, LABELS) == read_label(truth, LABELS) is not None
 
     def answer_derived(self, trace: Trace) -> bool:
         """A query returned the final answer after the chain stated at least one fact or rule.
@@ -184,14 +182,6 @@ class LogicTask(Task):
             problem = self._problem(theory, rng, entity, attribute, positive, label, depth)
             examples.append(Example(problem.question, solution_calls(problem)))
         return examples
-
-
-def normalize_label(text: str | None) -> str | None:
-    """'True.' → 'true', 'No' → 'false'; None when no label is stated."""
-    if text is None:
-        return None
-    match = _LABEL.search(str(text).lower())
-    return _SYNONYM.get(match.group(1), match.group(1)) if match else None
 
 
 def world_of(problem: Problem) -> str:

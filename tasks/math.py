@@ -4,41 +4,16 @@ from __future__ import annotations
 
 import math
 import random
-import re
 
 from fcdpo.tasks.base import Example, Task
+from fcdpo.tasks.graders import read_number
 from fcdpo.tasks.math_templates import TEMPLATES, Ref, answer_text
 from fcdpo.tools import ARITHMETIC
 from fcdpo.tools.numbers import format_number
 from fcdpo.types import Problem
 
-# A number as people write it: "$1,200", "-3.5", "12", "1e3", "3/4".
-_NUMBER = re.compile(r"[-+]?\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?(?:\s*/\s*\d+)?")
 ABS_TOLERANCE = 5e-3  # half a cent
 REL_TOLERANCE = 1e-6
-
-
-def parse_number(text: str | None) -> float | None:
-    """The number a free-text answer states, or None.
-
-    With several numbers the one at the start wins ("12 apples, i.e. 3 boxes"), else the last
-    ("the total is 3 * 4 = 12").
-    """
-    if text is None:
-        return None
-    text = str(text).strip()[:200]
-    found = [m for m in _NUMBER.finditer(text) if re.search(r"\d", m.group())]
-    if not found:
-        return None
-    match = found[0] if found[0].start() == 0 or len(found) == 1 else found[-1]
-    raw = match.group().replace("$", "").replace(",", "").replace(" ", "")
-    try:
-        if "/" in raw:
-            num, den = raw.split("/")
-            return float(num) / float(den) if float(den) else None
-        return float(raw)
-    except (ValueError, OverflowError):
-        return None
 
 
 def solve_steps(solution, functions) -> tuple[list[tuple[str, str]], float | int]:
@@ -85,8 +60,8 @@ class MathTask(Task):
         )
 
     def check(self, predicted: str | None, truth: str) -> bool:
-        """Numbers equal within half a cent (or a relative 1e-6)."""
-        got, want = parse_number(predicted), parse_number(truth)
+        """The answer states one number, equal to the truth within half a cent (or a relative 1e-6)."""
+        got, want = read_number(predicted), read_number(truth)
         if got is None or want is None:
             return False
         return math.isclose(got, want, rel_tol=REL_TOLERANCE, abs_tol=ABS_TOLERANCE)

@@ -8,6 +8,10 @@ docs/experiments.md: `Result: noted` as a reply in 40 of 213 math turns). Chat t
 have no `{% generation %}` markers, so `return_assistant_tokens_mask` cannot find the turns;
 instead each assistant turn's tokens are found by rendering the chain turn by turn, and a thin
 collator zeroes TRL's `completion_mask` everywhere else.
+
+A template that does not render a chain as a growing prefix hides the turn boundaries. Training
+then stops with one line (`UnmaskedPairError`) rather than quietly scoring tool results again;
+`--allow-unmasked` accepts TRL's own mask (every completion token) for such pairs.
 """
 
 from __future__ import annotations
@@ -21,7 +25,13 @@ import torch
 from trl import DPOTrainer
 from trl.trainer.dpo_trainer import DataCollatorForPreference
 
+from fcdpo.errors import UserError
+
 MASKS = ("chosen_loss_mask", "rejected_loss_mask")
+
+
+class UnmaskedPairError(UserError):
+    """The student's turns of a pair cannot be told from tool results, and unmasked training was not allowed."""
 
 
 def _render(tokenizer, messages: list[dict[str, Any]], tools, generation_prompt: bool = False) -> list[int]:
@@ -50,10 +60,11 @@ def assistant_token_mask(tokenizer, prompt: list[dict[str, Any]], completion: li
     return mask
 
 
-def add_loss_masks(example: dict[str, Any], tokenizer) -> dict[str, list[int]]:
+def add_loss_masks(example: dict[str, Any], tokenizer, allow_unmasked: bool = False) -> dict[str, list[int]]:
     """The chosen/rejected loss masks of one tokenized TRL example, aligned with its `*_ids`.
 
-    Falls back to TRL's own mask (every completion token) where the turns cannot be found.
+    Where the turns cannot be found, raises `UnmaskedPairError`, or with `allow_unmasked` falls back
+    to TRL's own mask (every completion token) with a warning.
     """
     tools = json.loads(example["tools"]) if isinstance(example.get("tools"), str) else example.get("tools")
     prompt_len = len(example["prompt_ids"])
@@ -61,12 +72,17 @@ def add_loss_masks(example: dict[str, Any], tokenizer) -> dict[str, list[int]]:
     for side, key in (("chosen", "chosen_loss_mask"), ("rejected", "rejected_loss_mask")):
         ids = example[f"{side}_ids"]
         mask = assistant_token_mask(tokenizer, example["prompt"], example[side], tools)  # as TRL rendered the ids
-        if mask is None or len(mask) != prompt_len + len(ids):
-            warnings.warn("fcdpo: the chat template renders a chain differently turn by turn; "
-                          "training on every completion token of such pairs", stacklevel=1)  # shown once
-            out[key] = [1] * len(ids)
-        else:
+        if mask is not None and len(mask) == prompt_len + len(ids):
             out[key] = mask[prompt_len:]
+            continue
+        if not allow_unmasked:
+            raise UnmaskedPairError(
+                f"the chat template renders pair {example.get('id', '?')!r} differently turn by turn, so its tool "
+                "results cannot be kept out of the loss; use a prefix-stable template, or --allow-unmasked to score "
+                "every completion token")
+        warnings.warn("fcdpo: --allow-unmasked: the chat template renders a chain differently turn by turn; "
+                      "training on every completion token of such pairs", stacklevel=1)  # shown once
+        out[key] = [1] * len(ids)
     return out
 
 
@@ -91,9 +107,14 @@ class AssistantOnlyCollator(DataCollatorForPreference):
 class AssistantOnlyDPOTrainer(DPOTrainer):
     """DPOTrainer that scores only assistant turns (see the module docstring); the rest is TRL's."""
 
+    def __init__(self, *args, allow_unmasked: bool = False, **kwargs):
+        self.allow_unmasked = allow_unmasked  # read while the parent's __init__ prepares the dataset
+        super().__init__(*args, **kwargs)
+
     def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
         dataset = super()._prepare_dataset(dataset, processing_class, args, dataset_name)
-        return dataset.map(add_loss_masks, fn_kwargs={"tokenizer": self._tokenizer}, desc=f"Masking tool turns of {dataset_name} dataset")
+        return dataset.map(add_loss_masks, fn_kwargs={"tokenizer": self._tokenizer, "allow_unmasked": self.allow_unmasked},
+                           desc=f"Masking tool turns of {dataset_name} dataset")
 
     def _set_signature_columns_if_needed(self):
         super()._set_signature_columns_if_needed()

@@ -77,8 +77,13 @@ def _last_checkpoint(checkpoints: Path) -> Path | None:
     return max(found, key=lambda p: int(p.name.split("-")[1]), default=None)
 
 
-def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: dict[str, Any], resume: bool = False) -> dict[str, Any]:
-    """Train a LoRA adapter with DPO; returns a summary (steps, final metrics, paths)."""
+def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: dict[str, Any], resume: bool = False,
+              allow_unmasked: bool = False) -> dict[str, Any]:
+    """Train a LoRA adapter with DPO; returns a summary (steps, final metrics, paths).
+
+    With `allow_unmasked`, pairs whose student turns the chat template hides are scored on every
+    completion token instead of stopping the run (see training/assistant_loss.py).
+    """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
     from fcdpo.training.assistant_loss import AssistantOnlyDPOTrainer, assistant_only_collator
@@ -121,6 +126,7 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
         "lora": settings["lora"],
         "device": "cuda (bf16)" if cuda else "cpu (fp32)",
         "length_report": report,
+        "allow_unmasked": allow_unmasked,
     }
     (out / "config.yaml").write_text(yaml.safe_dump(record, sort_keys=False))
     metrics = MetricsLog(out / "metrics.jsonl")
@@ -134,6 +140,7 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
     trainer = AssistantOnlyDPOTrainer(
         model=model, args=dpo_config, train_dataset=dataset, processing_class=tokenizer, peft_config=lora_config,
         data_collator=assistant_only_collator(tokenizer, model, dpo_config), callbacks=[metrics.callback],
+        allow_unmasked=allow_unmasked,
     )
     result = trainer.train(resume_from_checkpoint=str(last) if last else None)
     trainer.save_model(str(out / "adapter"))

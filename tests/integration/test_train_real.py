@@ -115,8 +115,8 @@ def test_pairs_too_long_for_max_length_are_reported(tmp_path):
     assert refused.returncode == 2 and "every pair's prompt reaches --max-length 64" in refused.stderr
 
 
-def test_chain_pairs_score_only_the_students_turns(tmp_path):
-    """The real trainer's batches leave tool results out of the completion mask (so out of DPO's and SFT's loss)."""
+def _trainer(tmp_path, student, tokenizer=None, **kwargs):
+    """The trainer `fcdpo train` builds, on chain pairs holding tool results, without training."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from fcdpo.registry import checkpoint_dir
@@ -125,14 +125,45 @@ def test_chain_pairs_score_only_the_students_turns(tmp_path):
     from fcdpo.training.train_config import build, resolve
 
     dpo_config, lora_config = build(resolve(None, {"batch_size": 2}), tmp_path / "checkpoints", cuda=False)
-    tokenizer = AutoTokenizer.from_pretrained(str(checkpoint_dir(STUDENT)))
-    model = AutoModelForCausalLM.from_pretrained(str(checkpoint_dir(STUDENT)))
-    trainer = AssistantOnlyDPOTrainer(model=model, args=dpo_config, train_dataset=load_pairs(small_pairs(tmp_path, "chain")),
-                                      processing_class=tokenizer, peft_config=lora_config,
-                                      data_collator=assistant_only_collator(tokenizer, model, dpo_config))
+    tokenizer = tokenizer or AutoTokenizer.from_pretrained(str(checkpoint_dir(student)))
+    model = AutoModelForCausalLM.from_pretrained(str(checkpoint_dir(student)))
+    return AssistantOnlyDPOTrainer(model=model, args=dpo_config, train_dataset=load_pairs(small_pairs(tmp_path, "chain")),
+                                   processing_class=tokenizer, peft_config=lora_config,
+                                   data_collator=assistant_only_collator(tokenizer, model, dpo_config), **kwargs)
+
+
+@pytest.mark.parametrize("student", [STUDENT, "qwen2.5-coder-0.5b"])
+def test_chain_pairs_score_only_the_students_turns(tmp_path, student):
+    """The real trainer's batches leave tool results out of the completion mask (so out of DPO's and SFT's loss),
+    on both chat templates the packaged students use (SmolLM2's and Qwen2.5's)."""
+    trainer = _trainer(tmp_path, student)
+    tokenizer = trainer.processing_class
     batch = next(iter(trainer.get_train_dataloader()))
     scored = [tokenizer.decode(ids[mask.bool()]) for ids, mask in zip(batch["input_ids"], batch["completion_mask"])]
     everything = [tokenizer.decode(ids[mask.bool()]) for ids, mask in zip(batch["input_ids"], batch["attention_mask"])]
     assert all("final_answer(answer=" in text for text in scored)
     assert any("Result: 12" in text for text in everything)  # the chains do hold tool results...
     assert not any("Result:" in text for text in scored)  # ...and none of them is scored
+
+
+def test_template_that_hides_the_turns_stops_training_unless_allowed(tmp_path):
+    """A chat template that rewrites earlier turns (as templates that drop old reasoning do) stops the trainer in one
+    line; with allow_unmasked it trains on every completion token instead."""
+    from transformers import AutoTokenizer
+
+    from fcdpo.registry import checkpoint_dir
+    from fcdpo.training.assistant_loss import UnmaskedPairError
+
+    tokenizer = AutoTokenizer.from_pretrained(str(checkpoint_dir(STUDENT)))
+    tokenizer.chat_template = (
+        "{% for m in messages %}<|{{ m['role'] }}|>"
+        "{% if m['role'] == 'assistant' and not loop.last %}(call){% else %}{{ m['content'] }}{% endif %}\n{% endfor %}"
+        "{% if add_generation_prompt %}<|assistant|>{% endif %}"
+    )
+    with pytest.raises(UnmaskedPairError, match="--allow-unmasked"):
+        _trainer(tmp_path, STUDENT, tokenizer)
+    with pytest.warns(UserWarning, match="every completion token"):
+        trainer = _trainer(tmp_path, STUDENT, tokenizer, allow_unmasked=True)
+    batch = next(iter(trainer.get_train_dataloader()))
+    scored = [tokenizer.decode(ids[mask.bool()]) for ids, mask in zip(batch["input_ids"], batch["completion_mask"])]
+    assert any("Result:" in text for text in scored)  # allowed: tool results are scored, as TRL alone would

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fcdpo.training.assistant_loss import AssistantOnlyCollator, add_loss_masks, assistant_token_mask
+from fcdpo.training.assistant_loss import AssistantOnlyCollator, UnmaskedPairError, add_loss_masks, assistant_token_mask
 
 PROMPT = [{"role": "system", "content": "Solve with calls."}, {"role": "user", "content": "Problem: 3 pens at $4?"}]
 CHAIN = [
@@ -51,7 +51,7 @@ def test_template_that_rewrites_earlier_turns_gives_no_mask():
     assert assistant_token_mask(Rewriting(), PROMPT, CHAIN) is None
 
 
-def test_example_masks_align_with_trl_ids_and_fall_back_to_all(tokenizer):
+def test_example_masks_align_with_trl_ids_and_fail_loudly_unless_allowed(tokenizer):
     prompt_ids = _ids(tokenizer, PROMPT, add_generation_prompt=True)
     rejected = [{"role": "assistant", "content": "final_answer(answer=7)"}]
     example = {
@@ -61,8 +61,11 @@ def test_example_masks_align_with_trl_ids_and_fall_back_to_all(tokenizer):
     masks = add_loss_masks(example, tokenizer)
     assert len(masks["chosen_loss_mask"]) == len(example["chosen_ids"]) and 0 in masks["chosen_loss_mask"]
     assert masks["rejected_loss_mask"] == [1] * len(example["rejected_ids"])  # one assistant turn: all of it
+    misaligned = {**example, "id": "logic-7", "chosen_ids": example["chosen_ids"] + [0]}  # ids from elsewhere
+    with pytest.raises(UnmaskedPairError, match="pair 'logic-7' .*--allow-unmasked"):
+        add_loss_masks(misaligned, tokenizer)
     with pytest.warns(UserWarning, match="every completion token"):
-        shifted = add_loss_masks({**example, "chosen_ids": example["chosen_ids"] + [0]}, tokenizer)  # ids from elsewhere
+        shifted = add_loss_masks(misaligned, tokenizer, allow_unmasked=True)
     assert shifted["chosen_loss_mask"] == [1] * (len(example["chosen_ids"]) + 1)
 
 

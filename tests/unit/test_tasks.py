@@ -46,35 +46,6 @@ def test_math_reference_chain_reaches_the_answer_through_the_tools():
     assert task.reference_calls(Problem("p", "math", "What is 2 + 3?", "5")) is None  # not generated here: no solution
 
 
-@pytest.mark.parametrize(
-    "predicted, truth, ok",
-    [
-        ("$1,200", "1200", True),
-        ("12.0", "12", True),
-        ("12 apples", "12", True),
-        ("The total is 3 * 4 = 12", "12", True),
-        ("12.004", "12", True),
-        ("12.01", "12", False),
-        ("1323.0025", "1323.0025", True),
-        ("-5", "5", False),
-        ("twelve", "12", False),
-        (None, "12", False),
-        ("3/4", "0.75", True),
-    ],
-)
-def test_math_grader(predicted, truth, ok):
-    assert get_task("math").check(predicted, truth) is ok
-
-
-@pytest.mark.parametrize(
-    "predicted, truth, ok",
-    [("true", "true", True), ("True.", "true", True), ("yes", "true", True), ("No", "false", True),
-     ("unknown", "unknown", True), ("false", "unknown", False), ("round", "true", False), (None, "false", False)],
-)
-def test_logic_grader(predicted, truth, ok):
-    assert get_task("logic").check(predicted, truth) is ok
-
-
 @pytest.mark.parametrize("name", ["math", "logic"])
 def test_splits_are_deterministic_and_disjoint(name):
     task = get_task(name)
@@ -107,10 +78,23 @@ def test_dataset_loads_and_reports_bad_lines(tmp_path):
         "[1, 2]": "p.jsonl:1: expected a JSON object",
         '{"id": "1", "task": "math", "question": "q"}\n{"id": "1", "task": "math", "question": "r"}': "p.jsonl:2: duplicate id",
         "{oops": "p.jsonl:1: not valid JSON",
+        '{"id": 0, "task": "math", "question": "q"}': "p.jsonl:1: 'id' must be a string, got 0",
+        '{"id": "1", "task": ["math"], "question": "q"}': "p.jsonl:1: 'task' must be a string",
+        '{"id": "1", "task": "math", "question": "  "}': "p.jsonl:1: 'question' is empty",
+        '{"id": "1", "task": "math", "question": "q", "meta": "hard"}': "p.jsonl:1: 'meta' must be an object",
+        '{"id": "1", "task": "logic", "question": "q", "answer": "ture"}': "p.jsonl:1: logic answer 'ture' is not one of",
+        '{"id": "1", "task": "logic", "question": "q", "answer": "not true"}': "p.jsonl:1: logic answer",
+        '{"id": "1", "task": "math", "question": "q", "answer": "12 or 13"}': "p.jsonl:1: math answer '12 or 13' is not one number",
+        '{"id": "1", "task": "math", "question": "q", "answer": [12]}': "p.jsonl:1: 'answer' must be a string or a number",
     }
     for text, message in cases.items():
         good.write_text(text + "\n")
         with pytest.raises(UserError, match=message):
             load_dataset(good)
+    good.write_bytes(b'{"id": "1", "task": "math", "question": "2+2?"}\n{"id": "2", "task": "math", "question": "caf\xe9"}\n')
+    with pytest.raises(UserError, match="p.jsonl:2: not UTF-8 text"):
+        load_dataset(good)
+    good.write_text('{"id": "1", "task": "logic", "question": "q", "answer": "False."}\n{"id": "2", "task": "logic", "question": "q", "answer": true}\n')
+    assert [get_task("logic").check("false", p.answer) for p in load_dataset(good)] == [True, False]
     with pytest.raises(UserError, match="no such file"):
         load_dataset(tmp_path / "missing.jsonl")
