@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
+from fcdpo.evals.stats import mcnemar_exact, min_detectable_effect, paired_bootstrap, wilcoxon_p, wilson
 from fcdpo.tasks import get_task
 from fcdpo.types import Trace
 
@@ -15,7 +15,9 @@ def _mean(values: list[float]) -> float:
 
 
 def task_figures(traces: list[Trace]) -> dict[str, Any]:
-    """Accuracy with its 95% Wilson interval, valid-call and unfinished rates, steps, tokens, latency."""
+    """Accuracy with its 95% Wilson interval, valid-call and unfinished rates, steps, tokens, latency, and
+    how many right answers were derived by a function (`correct_derived`) from premises the problem states
+    (`correct_grounded`: the headline for logic, where a made-up rule base often lands on the right label)."""
     steps = [step for trace in traces for step in trace.steps]
     correct = sum(trace.verdict == "correct" for trace in traces)
     low, high = wilson(correct, len(traces))
@@ -32,8 +34,20 @@ def task_figures(traces: list[Trace]) -> dict[str, Any]:
         "mean_output_tokens": _mean([trace.usage.get("output_tokens", 0) for trace in traces]),
         "mean_latency_s": _mean([trace.seconds for trace in traces]),
         "correct_derived": sum(trace.verdict == "correct" and get_task(trace.problem.task).answer_derived(trace) for trace in traces),
+        "correct_grounded": sum(trace.verdict == "correct" and get_task(trace.problem.task).answer_grounded(trace) for trace in traces),
+        **statement_grounding(traces),
         **answer_spread(traces),
     }
+
+
+def statement_grounding(traces: list[Trace]) -> dict[str, Any]:
+    """How many premises the chains stated (logic facts and rules that ran) and how many the problem says."""
+    verdicts = [
+        get_task(trace.problem.task).statement_grounded(trace.problem, step.call)
+        for trace in traces for step in trace.steps if step.ok and step.call
+    ]
+    stated = [v for v in verdicts if v is not None]
+    return {"statements": len(stated), "statements_grounded": sum(stated)}
 
 
 def answer_spread(traces: list[Trace]) -> dict[str, Any]:
@@ -55,12 +69,16 @@ def answer_spread(traces: list[Trace]) -> dict[str, Any]:
 
 
 def paired(a: list[Trace], b: list[Trace]) -> dict[str, Any]:
-    """Two models on the same problems: who solved what, exact McNemar and Wilcoxon p-values."""
+    """Two models on the same problems: who solved what, exact McNemar and Wilcoxon p-values, the accuracy
+    difference B − A with its paired bootstrap 95% interval, and the smallest difference n problems can detect."""
     right_a = {t.problem.id: t.verdict == "correct" for t in a}
     right_b = {t.problem.id: t.verdict == "correct" for t in b}
     shared = sorted(right_a.keys() & right_b.keys())
     only_a = sum(right_a[i] and not right_b[i] for i in shared)
     only_b = sum(right_b[i] and not right_a[i] for i in shared)
+    scores_a, scores_b = [float(right_a[i]) for i in shared], [float(right_b[i]) for i in shared]
+    low, high = paired_bootstrap(scores_a, scores_b)
+    mde = min_detectable_effect(len(shared), only_a + only_b)
     return {
         "problems": len(shared),
         "both": sum(right_a[i] and right_b[i] for i in shared),
@@ -68,5 +86,9 @@ def paired(a: list[Trace], b: list[Trace]) -> dict[str, Any]:
         "only_b": only_b,
         "neither": sum(not right_a[i] and not right_b[i] for i in shared),
         "mcnemar_p": round(mcnemar_exact(only_a, only_b), 6),
-        "wilcoxon_p": wilcoxon_p([float(right_a[i]) for i in shared], [float(right_b[i]) for i in shared]),
+        "wilcoxon_p": wilcoxon_p(scores_a, scores_b),
+        "difference": round((only_b - only_a) / len(shared), 4) if shared else 0.0,
+        "difference_ci_low": round(low, 4),
+        "difference_ci_high": round(high, 4),
+        "min_detectable_effect": None if mde is None else round(mde, 4),
     }

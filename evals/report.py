@@ -13,33 +13,43 @@ def _p(value: float | None) -> str:
 def markdown(results: dict[str, Any]) -> str:
     """`results.md`: per model × task figures, then every paired comparison."""
     lines = [
-        "| model | task | accuracy (95% CI) | correct | valid calls | unfinished | mean steps | mean out tokens | mean latency s | commonest answer | right answers a function derived |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | task | accuracy (95% CI) | correct | grounded right answers | right answers a function derived "
+        "| premises in the problem | valid calls | unfinished | mean steps | mean out tokens | mean latency s | commonest answer |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     baselines = {}
     for model, tasks in results["models"].items():
         for task, f in tasks.items():
             top = f"`{f['top_answer']}` {f['top_answer_share']:.0%}" if f.get("top_answer") is not None else "none"
+            stated = f"{f['statements_grounded']}/{f['statements']}" if f.get("statements") else "none stated"
             lines.append(
                 f"| `{model}` | {task} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | {f['correct']}/{f['problems']} "
-                f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | {f['mean_output_tokens']} | {f['mean_latency_s']} | {top} | {f['correct_derived']}/{f['correct']} |"
+                f"| {f.get('correct_grounded', '?')}/{f['problems']} | {f['correct_derived']}/{f['correct']} | {stated} "
+                f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | {f['mean_output_tokens']} | {f['mean_latency_s']} | {top} |"
             )
             baselines.setdefault(task, f"{task} {f['majority_baseline']:.0%} (`{f['majority_truth']}`)")
     if baselines:
         lines += ["", "Answering the commonest true answer to every problem, without reasoning, would score: " + ", ".join(baselines.values()) + ".",
-                  "A right answer no function derived (the last column's remainder) was stated: a guess, or a logic query on an empty rule base."]
+                  "A grounded right answer is right, returned by one of the task's functions, and derived only from premises the "
+                  "problem states (logic: every stated fact and rule is a sentence of the problem). A right answer no function "
+                  "derived was stated: a guess, or a logic query on an empty rule base."]
     if results["comparisons"]:
         lines += [
             "",
-            "Paired on the same problems (exact McNemar; Wilcoxon signed-rank as in the paper):",
+            "Paired on the same problems: accuracy difference B − A with its paired bootstrap 95% interval; the smallest "
+            "difference these problems detect (80% power, two-sided 5%, at the observed disagreement); exact McNemar; "
+            "Wilcoxon signed-rank as in the paper:",
             "",
-            "| A | B | task | only A right | only B right | both | neither | McNemar p | Wilcoxon p |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| A | B | task | B − A (95% CI) | detectable | only A right | only B right | both | neither | McNemar p | Wilcoxon p |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for c in results["comparisons"]:
+            mde = "n/a" if c.get("min_detectable_effect") is None else f"±{c['min_detectable_effect']:.1%}"
+            difference = (f"{c['difference']:+.1%} ({c['difference_ci_low']:+.1%} to {c['difference_ci_high']:+.1%})"
+                          if "difference" in c else "n/a")
             lines.append(
-                f"| `{c['a']}` | `{c['b']}` | {c['task']} | {c['only_a']} | {c['only_b']} | {c['both']} | {c['neither']} "
-                f"| {_p(c['mcnemar_p'])} | {_p(c['wilcoxon_p'])} |"
+                f"| `{c['a']}` | `{c['b']}` | {c['task']} | {difference} | {mde} | {c['only_a']} | {c['only_b']} | {c['both']} "
+                f"| {c['neither']} | {_p(c['mcnemar_p'])} | {_p(c['wilcoxon_p'])} |"
             )
     for note in results.get("notes", []):
         lines += ["", f"Note: {note}"]

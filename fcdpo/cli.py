@@ -93,6 +93,8 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("--min-chosen-steps", type=int, default=1, help="only correct chains of at least this many steps are chosen; 2 drops one-step guesses (default: 1)")
     export.add_argument("--derived-only", action="store_true",
                         help="only right chains whose answer a function derived are chosen (not stated, not a query on an empty rule base)")
+    export.add_argument("--allow-ungrounded", action="store_true",
+                        help="choose right chains even when they state premises the problem does not say (default: rejected)")
     export.add_argument("--rejected-from", metavar="DIR", help="take rejected chains from this run (e.g. the student's own)")
     export.add_argument("--seed", type=int, default=0, help="seed for choosing pairs (default: 0)")
     export.add_argument("--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping")
@@ -354,6 +356,7 @@ def _export(args) -> int:
         max_pairs_per_problem=args.max_pairs_per_problem,
         min_chosen_steps=args.min_chosen_steps,
         derived_only=args.derived_only,
+        allow_ungrounded=args.allow_ungrounded,
         rejected_from=Path(args.rejected_from) if args.rejected_from else None,
         seed=args.seed,
         skip_bad=args.skip_bad,

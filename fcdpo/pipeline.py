@@ -26,7 +26,7 @@ from fcdpo.errors import UserError
 from fcdpo.models import parse_spec
 
 GENERATE_KEYS = {"problems", "samples", "temperature", "top_p", "seed", "max_steps", "max_new_tokens", "call_format", "concurrency"}
-EXPORT_KEYS = {"mode", "max_pairs_per_problem", "min_chosen_steps", "derived_only", "seed"}
+EXPORT_KEYS = {"mode", "max_pairs_per_problem", "min_chosen_steps", "derived_only", "allow_ungrounded", "seed"}
 EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency", "models"}
 BFCL_KEYS = {"categories", "limit", "concurrency"}
 NEGATIVES_KEYS = {"model", "samples", "temperature", "concurrency"}
@@ -193,20 +193,24 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
     models = results["models"]
 
     def cell(spec: str, task: str) -> str:
-        # How many right answers a function derived sits next to each accuracy: a guess or a shortcut scores too.
+        # How many right answers were grounded derivations sits next to each accuracy: a guess or a made-up
+        # rule base scores too.
         f = models[spec][task]
-        return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {f['correct_derived']}/{f['correct']} derived"
+        return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {f.get('correct_grounded', '?')}/{f['correct']} grounded"
 
-    lines = ["| task | teacher | student before | student after | change | McNemar p (after vs before) | one answer to all (no reasoning) |",
+    lines = ["| task | teacher | student before | student after | change (95% CI) | McNemar p (after vs before) "
+             "| one answer to all (no reasoning) |",
              "|---|---|---|---|---|---|---|"]
     for task in config.tasks:
         if task not in models[config.student]:
             continue
-        change = 100 * (models[after][task]["accuracy"] - models[config.student][task]["accuracy"])
-        p = next(c["mcnemar_p"] for c in results["comparisons"] if c["task"] == task and {c["a"], c["b"]} == {config.student, after})
+        c = next(c for c in results["comparisons"] if c["task"] == task and {c["a"], c["b"]} == {config.student, after})
+        sign = 1 if c["b"] == after else -1  # comparisons report B − A
+        low, high = sorted((sign * c["difference_ci_low"], sign * c["difference_ci_high"]))
+        change = f"{100 * sign * c['difference']:+.0f} pts ({100 * low:+.0f} to {100 * high:+.0f})"
         baseline = models[config.student][task]
-        lines.append(f"| {task} | {cell(config.teacher, task)} | {cell(config.student, task)} | {cell(after, task)} | {change:+.0f} pts | {p:.3g} "
-                     f"| {baseline['majority_baseline']:.0%} (`{baseline['majority_truth']}`) |")
+        lines.append(f"| {task} | {cell(config.teacher, task)} | {cell(config.student, task)} | {cell(after, task)} | {change} "
+                     f"| {c['mcnemar_p']:.3g} | {baseline['majority_baseline']:.0%} (`{baseline['majority_truth']}`) |")
     return "\n".join(lines)
 
 

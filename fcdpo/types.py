@@ -46,7 +46,9 @@ class Problem:
 class Step:
     """One agent step: what the model wrote, the call parsed from it, and its outcome.
 
-    Exactly one of `result` and `error` is set. `call` is None when nothing parsed.
+    Exactly one of `result` and `error` is set. `call` is None when nothing parsed. `grounded` says
+    whether a call that states a premise (a logic fact or rule) says what the problem says; None for
+    calls that state nothing.
     """
 
     index: int
@@ -54,6 +56,7 @@ class Step:
     call: dict[str, Any] | None
     result: str | None = None
     error: str | None = None
+    grounded: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -67,7 +70,7 @@ class Step:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Step:
         """Inverse of `to_dict`."""
-        return cls(**{k: data.get(k) for k in ("index", "text", "call", "result", "error")})
+        return cls(**{k: data.get(k) for k in ("index", "text", "call", "result", "error", "grounded")})
 
     def observation(self) -> str:
         """What the model is shown after this step."""

@@ -31,6 +31,10 @@ class Context:
         metadata={"description": "text: calls written as name(arg=value) (works with any model); native: the model's own tool calling."},
     )
     base_url: str | None = field(default=None, metadata={"description": "Server URL for openai: models (else OPENAI_BASE_URL)."})
+    check_grounding: bool = field(
+        default=False,
+        metadata={"description": "Refuse a stated fact or rule the problem does not say (an error step the model sees)."},
+    )
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:

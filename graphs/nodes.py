@@ -21,6 +21,7 @@ from fcdpo.tools.numbers import format_number
 from fcdpo.types import Problem, Step
 
 REPEAT_NOTE = " (you already made this exact call; use the result and take the next step)"
+UNGROUNDED_NOTE = "the problem does not say this; state only facts and rules written in the problem, as they are written"
 
 
 def problem_of(state: State, task: Task) -> Problem:
@@ -93,8 +94,12 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         step.error = parsed.message
     else:
         step.call = parsed.to_dict()
-        workspace = task.load_workspace(state.workspace, problem_of(state, task))
+        problem = problem_of(state, task)
+        step.grounded = task.statement_grounded(problem, step.call)
+        workspace = task.load_workspace(state.workspace, problem)
         try:
+            if step.grounded is False and runtime.context.check_grounding:
+                raise ToolError(UNGROUNDED_NOTE)
             value = functions[parsed.name].run(parsed.args, workspace)
             step.result = format_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
         except ToolError as exc:

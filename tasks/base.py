@@ -69,6 +69,24 @@ class Task(ABC):
             step.ok and step.call and step.call.get("name") in own and self.check(trace.answer, step.result) for step in trace.steps
         )
 
+    def statement_grounded(self, problem: Problem, call: dict[str, Any]) -> bool | None:
+        """Whether a call that states a premise (a logic `fact` or `rule`) says what the problem says;
+        None for calls that state nothing (the default: arithmetic, queries, answers)."""
+        return None
+
+    def premises_grounded(self, trace: Trace) -> bool:
+        """Every premise the chain stated (a call that ran) is in the problem."""
+        return all(
+            self.statement_grounded(trace.problem, step.call) is not False for step in trace.steps if step.ok and step.call
+        )
+
+    def answer_grounded(self, trace: Trace) -> bool:
+        """A grounded right answer's last two conditions: a function derived it, from premises the problem states.
+
+        The grader's verdict is the first; callers check it (a chain without ground truth has none).
+        """
+        return self.answer_derived(trace) and self.premises_grounded(trace)
+
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """The calls of a gold chain for `problem` (the `reference` teacher's), or None when the task
         cannot solve it by itself (the default; e.g. a problem from a user's dataset)."""

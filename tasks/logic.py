@@ -9,10 +9,12 @@ depth is planted, distractor facts and rules are added, and the reference evalua
 from __future__ import annotations
 
 import random
+import re
 
 from fcdpo.tasks.base import Example, Task
 from fcdpo.tasks.graders import read_label
 from fcdpo.tasks.logic_reference import Theory, evaluate
+from fcdpo.tasks.logic_sentences import GENERIC, canonical_entity, canonical_literal, read_passage
 from fcdpo.tools import LOGIC, RuleBase
 from fcdpo.tools.logic import fact, parse_literal, query, rule
 from fcdpo.types import Problem, Trace
@@ -148,6 +150,27 @@ class LogicTask(Task):
             if name == "query" and stated and self.check(trace.answer, step.result):
                 return True
         return False
+
+    def statement_grounded(self, problem: Problem, call: dict) -> bool | None:
+        """A `fact` or `rule` call is grounded when a sentence of the problem states it (`logic_sentences`)."""
+        name, args = call.get("name"), call.get("args") or {}
+        if name not in ("fact", "rule"):
+            return None
+        passage = read_passage(problem.question)
+        if name == "fact":
+            literal = canonical_literal(args.get("attribute", ""))
+            return literal is not None and passage.states_fact(canonical_entity(args.get("subject", "")), literal)
+        conditions = args.get("conditions")
+        if isinstance(conditions, str):  # the engine reads "big and not red" as two conditions; so does this
+            conditions = [c for c in re.split(r"\s*(?:,|\band\b)\s*", conditions) if c.strip()]
+        if not isinstance(conditions, (list, tuple)):
+            return False
+        literals = [canonical_literal(c) for c in conditions]
+        conclusion = canonical_literal(args.get("conclusion", ""))
+        subject = canonical_entity(args.get("subject") or "someone")
+        if conclusion is None or not literals or None in literals:
+            return False
+        return passage.states_rule(None if subject in GENERIC else subject, frozenset(literals), conclusion)
 
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """A generated problem's gold chain, stating only what the question depends on; None for others."""

@@ -4,6 +4,9 @@
     fcdpo export runs/t --out runs/p --mode step          # first diverging step only
     fcdpo export runs/t --out runs/p --rejected-from runs/student   # on-policy negatives
 
+A right chain whose stated premises the problem does not say is never chosen (`--allow-ungrounded`
+lifts that for tasks whose sentences the reader cannot parse).
+
 `load_pairs` reads the file back with every message column typed as JSON, so tool-call
 arguments survive `datasets` unchanged (plain Arrow inference merges dict keys across rows).
 """
@@ -75,6 +78,7 @@ def run_export(
     langsmith_file: Path | None = None,
     min_chosen_steps: int = 1,
     derived_only: bool = False,
+    allow_ungrounded: bool = False,
 ) -> dict[str, Any]:
     """Write pairs and stats; returns the stats."""
     if max_pairs_per_problem is not None and max_pairs_per_problem < 1:
@@ -83,9 +87,11 @@ def run_export(
         raise UserError(f"--min-chosen-steps must be at least 1, got {min_chosen_steps}")
     if not isinstance(derived_only, bool):  # a YAML `derived_only: "no"` must not read as true
         raise UserError(f"derived_only must be true or false, got {derived_only!r}")
+    if not isinstance(allow_ungrounded, bool):
+        raise UserError(f"allow_ungrounded must be true or false, got {allow_ungrounded!r}")
     traces, bad = load_run_traces(dirs, skip_bad)
     rejected, bad_rejected = load_run_traces([rejected_from], skip_bad) if rejected_from else (None, 0)
-    result = make_pairs(traces, mode, rejected, max_pairs_per_problem, seed, min_chosen_steps, derived_only)
+    result = make_pairs(traces, mode, rejected, max_pairs_per_problem, seed, min_chosen_steps, derived_only, allow_ungrounded)
     out.mkdir(parents=True, exist_ok=True)
     _write_jsonl(out / PAIRS, result.pairs)
     reasons = Counter(result.no_pair.values())
@@ -109,6 +115,7 @@ def run_export(
         "max_pairs_per_problem": max_pairs_per_problem,
         "min_chosen_steps": min_chosen_steps,
         "derived_only": derived_only,
+        "allow_ungrounded": allow_ungrounded,
         "seed": seed,
     }
     (out / STATS).write_text(json.dumps(stats, indent=2) + "\n")

@@ -6,7 +6,9 @@
 - step mode (after TP-LLaMA): for a correct and an incorrect chain that share a prefix,
   prompt = the shared prefix; chosen / rejected = the first diverging assistant turn.
 
-Failed chains (the teacher errored) are not model behaviour and are never paired.
+Failed chains (the teacher errored) are not model behaviour and are never paired. A right answer
+reached from premises the problem does not state (a made-up rule base that lands on the right
+label) is never chosen: it is rejected, like a wrong answer (`Task.premises_grounded`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from fcdpo.types import Trace
 
 MODES = ("chain", "step")
 PROMPT_TURNS = 2  # system prompt + problem
-NO_PAIR_REASONS = ("all_correct", "all_incorrect", "correct_too_short", "correct_not_derived", "no_shared_prefix")
+NO_PAIR_REASONS = ("all_correct", "all_incorrect", "correct_too_short", "correct_not_grounded", "correct_not_derived",
+                   "no_shared_prefix")
 
 
 @dataclass
@@ -98,6 +101,7 @@ def make_pairs(
     seed: int = 0,
     min_chosen_steps: int = 1,
     derived_only: bool = False,
+    allow_ungrounded: bool = False,
 ) -> PairingResult:
     """Pair each problem's correct chains with incorrect ones (from `rejected_traces` when given).
 
@@ -105,6 +109,10 @@ def make_pairs(
     to be right is a lucky guess, and preferring it teaches the student to guess. With `derived_only`,
     only right chains whose answer one of the task's functions derived are chosen (`Task.answer_derived`):
     a step count still lets `query` on an empty rule base, then `final_answer`, through.
+
+    A right chain that states a premise the problem does not say is a negative too (on the rejected side,
+    from `rejected_traces` when given), unless `allow_ungrounded` (e.g. a task whose sentences the reader
+    cannot parse).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -113,9 +121,12 @@ def make_pairs(
     for trace in traces:
         if trace.status != "failed":
             by_problem[trace.problem.id].append(trace)
+    def grounded(trace: Trace) -> bool:
+        return allow_ungrounded or get_task(trace.problem.task).premises_grounded(trace)
+
     negatives: dict[str, list[Trace]] = defaultdict(list)
     for trace in rejected_traces if rejected_traces is not None else traces:
-        if trace.status != "failed" and trace.verdict == "incorrect":
+        if trace.status != "failed" and (trace.verdict == "incorrect" or not grounded(trace)):
             negatives[trace.problem.id].append(trace)
     rng = random.Random(seed)
     result = PairingResult()
@@ -128,6 +139,10 @@ def make_pairs(
         correct = [t for t in correct if len(t.steps) >= min_chosen_steps]
         if not correct:
             result.no_pair[problem_id] = "correct_too_short"
+            continue
+        correct = [t for t in correct if grounded(t)]
+        if not correct:
+            result.no_pair[problem_id] = "correct_not_grounded"
             continue
         if derived_only:
             correct = [t for t in correct if get_task(t.problem.task).answer_derived(t)]

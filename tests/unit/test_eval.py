@@ -71,9 +71,13 @@ def test_figures_comparisons_report_and_plot_from_real_chains(tmp_path, scripted
 
     results = summarize({"teacher": good, "student": half})
     table = markdown(results)
-    assert "| `teacher` | math | 100.0% (61.0%–100.0%) | 6/6 |" in table and "| `12` 100% | 6/6 |" in table
+    assert "| `teacher` | math | 100.0% (61.0%–100.0%) | 6/6 | 6/6 | 6/6 | none stated |" in table and "| `12` 100% |" in table
     assert "would score: math 100% (`12`)." in table
-    assert "| `teacher` | `student` | math | 3 | 0 | 3 | 0 | 0.25 |" in table
+    # B − A = -3/6 with a paired bootstrap interval inside [-1, 0], and 3 of 6 discordant: MDE 2.80 · sqrt(0.5 / 6).
+    c = results["comparisons"][0]
+    assert c["difference"] == -0.5 and -1 <= c["difference_ci_low"] < -0.5 < c["difference_ci_high"] <= 0
+    assert c["min_detectable_effect"] == pytest.approx(2.8016 * (0.5 / 6) ** 0.5, abs=1e-3)
+    assert f"| `teacher` | `student` | math | -50.0% ({c['difference_ci_low']:+.1%} to {c['difference_ci_high']:+.1%}) | ±80.9% | 3 | 0 | 3 | 0 | 0.25 |" in table
     png = plot_accuracy(results, tmp_path / "accuracy.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
 

@@ -99,7 +99,7 @@ def test_trace_round_trips_through_json(scripted):
     assert again.to_dict() == trace.to_dict()
     assert [type(m) for m in again.to_messages()] == [SystemMessage, HumanMessage, AIMessage, HumanMessage, AIMessage]
     assert {"question", "answer", "verdict", "steps", "messages"} <= data.keys()
-    assert data["steps"][0] == {"index": 0, "text": "add(a=12, b=5)", "call": {"name": "add", "args": {"a": 12, "b": 5}}, "result": "17", "error": None}
+    assert data["steps"][0] == {"index": 0, "text": "add(a=12, b=5)", "call": {"name": "add", "args": {"a": 12, "b": 5}}, "result": "17", "error": None, "grounded": None}
 
 
 def test_graph_streams_node_updates(scripted):

@@ -143,7 +143,7 @@ def test_export_command_stats_bad_lines_and_langsmith_examples(traces, tmp_path,
     assert main(["export", str(run), "--out", str(tmp_path / "p"), "--mode", "step", "--skip-bad", "--derived-only", "--langsmith-examples", str(examples)]) == 0
     stats = json.loads((tmp_path / "p" / "stats.json").read_text())
     assert stats["bad_lines_skipped"] == 1 and stats["mode"] == "step" and stats["derived_only"] is True
-    assert stats["no_pair"] == {"all_correct": 1, "all_incorrect": 0, "correct_too_short": 0, "correct_not_derived": 0, "no_shared_prefix": 0}
+    assert stats["no_pair"] == {"all_correct": 1, "all_incorrect": 0, "correct_too_short": 0, "correct_not_grounded": 0, "correct_not_derived": 0, "no_shared_prefix": 0}
     assert stats["pairs_per_task"] == {"math": stats["pairs"]} and stats["pairs"] >= 2
     shown = [json.loads(line) for line in examples.read_text().splitlines()]
     assert {e["inputs"]["problem_id"] for e in shown} == {"p1", "p2"}

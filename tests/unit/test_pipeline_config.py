@@ -88,12 +88,15 @@ def test_run_dir_recorded_before_a_section_existed_is_still_resumable(tmp_path):
         claim(out, path, {**PRESET, "negatives": {"samples": 2}})
 
 
-def test_headline_table_shows_change_baseline_and_derived_answers(tmp_path):
+def test_headline_table_shows_change_interval_baseline_and_grounded_answers(tmp_path):
     config = PipelineConfig(teacher="T", student="S", tasks=["logic"])
     after = f"S+{tmp_path / 'train' / 'adapter'}"
-    figures = lambda correct, derived: {"accuracy": correct / 40, "ci_low": 0.1, "ci_high": 0.5, "correct": correct,  # noqa: E731
-                                        "correct_derived": derived, "majority_baseline": 0.5, "majority_truth": "false"}
+    figures = lambda correct, grounded: {"accuracy": correct / 40, "ci_low": 0.1, "ci_high": 0.5, "correct": correct,  # noqa: E731
+                                         "correct_grounded": grounded, "majority_baseline": 0.5, "majority_truth": "false"}
     results = {"models": {"T": {"logic": figures(19, 1)}, "S": {"logic": figures(11, 0)}, after: {"logic": figures(16, 1)}},
-               "comparisons": [{"a": "S", "b": after, "task": "logic", "mcnemar_p": 0.383}]}
+               "comparisons": [{"a": after, "b": "S", "task": "logic", "mcnemar_p": 0.383, "difference": -0.125,
+                                "difference_ci_low": -0.3, "difference_ci_high": 0.05}]}
     row = before_after(config, tmp_path, results).splitlines()[-1]
-    assert row == "| logic | 48% [10%, 50%], 1/19 derived | 28% [10%, 50%], 0/11 derived | 40% [10%, 50%], 1/16 derived | +12 pts | 0.383 | 50% (`false`) |"
+    # The comparison is stored as (after, before): the table turns it into after − before, interval included.
+    assert row == ("| logic | 48% [10%, 50%], 1/19 grounded | 28% [10%, 50%], 0/11 grounded | 40% [10%, 50%], 1/16 grounded "
+                   "| +12 pts (-5 to +30) | 0.383 | 50% (`false`) |")

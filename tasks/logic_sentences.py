@@ -1,0 +1,193 @@
+"""Read a rule base's sentences into facts and rules, so a chain's statements can be checked against the text.
+
+A statement a chain makes (`fact(...)`, `rule(...)`) is *grounded* when the problem says it: a
+right answer derived from facts and rules the problem never states is a lucky guess with extra
+steps. The reader is tolerant to the phrasings rule bases written by others use:
+
+    Anne is big.  The bald eagle is not red.  Bob is big and kind.
+    The cat chases the mouse.  The cat does not like the dog.                  (relations)
+    All big people are red.  Big things are red.  Big, young people are red.
+    If someone is big and not red then they are kind.
+    If something chases the mouse and it is big then it is round.
+    If Bob is big then Bob is red.  Someone who is big is red.
+
+Rules whose conclusion is about another entity than their conditions ("If the cat chases the
+mouse then the mouse is big") are outside what the rule engine can state, and are not read.
+Statements are compared in one canonical form (lower case, no articles, a relation's verb in
+its -s form, negation as a flag), for the sentences and the chain's calls alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+Literal = tuple[str, bool]  # (attribute or relation, positive)
+GENERIC = {"someone", "something", "anyone", "anything", "everyone", "everything", "a person", "a thing"}
+PRONOUNS = {"they", "it", "he", "she", "that person", "that thing"}
+_KINDS = r"(?:people|persons|things|animals|ones|creatures)"
+_ARTICLES = re.compile(r"\b(?:the|a|an)\s+")
+_NEGATED_VERB = re.compile(r"^(?:does|do)\s*(?:not|n't)\s+(\w+)\s*(.*)$")
+_COPULA_NEG = re.compile(r"^(?:is|are)\s*(?:not\b|n't\b)\s*|^(?:isn't|aren't)\s+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+MAX_ENTITY_WORDS = 3
+MAX_ATTRIBUTE_WORDS = 5
+
+
+@dataclass
+class Passage:
+    """What a passage states: facts (entity, attribute, positive) and rules (subject or None, conditions, conclusion)."""
+
+    facts: set[tuple[str, str, bool]] = field(default_factory=set)
+    rules: set[tuple[str | None, frozenset[Literal], Literal]] = field(default_factory=set)
+
+    def states_fact(self, entity: str, literal: Literal) -> bool:
+        """Does the passage say this fact?"""
+        return (entity, *literal) in self.facts
+
+    def states_rule(self, subject: str | None, conditions: frozenset[Literal], conclusion: Literal) -> bool:
+        """Does the passage say this rule — as written, or a general rule applied to one entity?"""
+        return any(c == conditions and k == conclusion and s in (None, subject) for s, c, k in self.rules)
+
+
+def canonical_entity(text: str) -> str:
+    """'The Bald  Eagle' → 'bald eagle'."""
+    return _ARTICLES.sub("", " ".join(str(text).lower().strip(" .").split())).strip()
+
+
+def _third_person(verb: str) -> str:
+    """'chase' → 'chases', 'watch' → 'watches', 'worry' → 'worries' (a relation's canonical verb form)."""
+    if re.search(r"(s|sh|ch|x|z|o)$", verb):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", verb):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def canonical_literal(text: str) -> Literal | None:
+    """'not big' → ('big', False); 'is big' → ('big', True); "doesn't chase the mouse" → ('chases mouse', False).
+
+    None when the text is empty or too long to be one attribute or relation.
+    """
+    raw = " ".join(str(text).lower().strip(" .").split())
+    positive = True
+    negated_verb = _NEGATED_VERB.match(raw)
+    if negated_verb:
+        raw, positive = f"{_third_person(negated_verb.group(1))} {negated_verb.group(2)}", False
+    elif _COPULA_NEG.match(raw):
+        raw, positive = _COPULA_NEG.sub("", raw, count=1), False
+    elif raw.startswith(("not ", "no ")):
+        raw, positive = raw.split(" ", 1)[1], False
+    raw = re.sub(r"^(?:is|are)\s+", "", raw)
+    raw = _ARTICLES.sub("", raw).strip()
+    if not raw or len(raw.split()) > MAX_ATTRIBUTE_WORDS:
+        return None
+    return raw, positive
+
+
+def _predicate(text: str) -> list[Literal] | None:
+    """'is big and not red' → [('big', True), ('red', False)]; 'chases the mouse' → [('chases mouse', True)]."""
+    text = text.strip()
+    copula = re.match(r"^(?:is|are)\b\s*(.*)$", text) or re.match(r"^((?:isn't|aren't)\s.*)$", text)
+    if copula:
+        parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", copula.group(1))
+        literals = [canonical_literal(("not " + p[len("isn't "):]) if p.startswith(("isn't ", "aren't ")) else p) for p in parts]
+    else:
+        literals = [canonical_literal(text)]
+    return None if any(lit is None for lit in literals) else literals
+
+
+def _subject_split(clause: str) -> tuple[str, str] | None:
+    """'the bald eagle is big' → ('the bald eagle', 'is big'); 'bob chases the cat' → ('bob', 'chases the cat')."""
+    words = clause.split()
+    for i in range(1, min(len(words), MAX_ENTITY_WORDS + 1)):
+        word = words[i]
+        if word in ("is", "are", "isn't", "aren't", "does", "do", "doesn't", "don't") or (
+            word.endswith("s") and i + 1 < len(words) and words[i - 1] not in ("the", "a", "an")
+        ):
+            return " ".join(words[:i]), " ".join(words[i:])
+    return None
+
+
+def _clause(text: str, subject: str | None = None) -> tuple[str, list[Literal]] | None:
+    """A clause's subject and literals; a clause without its own subject continues `subject`."""
+    text = text.strip()
+    split = _subject_split(text)
+    if split and (split[0] in GENERIC | PRONOUNS or subject is None or canonical_entity(split[0]) == subject):
+        who, rest = split
+        literals = _predicate(rest)
+        return (who if who in GENERIC | PRONOUNS else canonical_entity(who)), literals if literals else None
+    if split is None and subject is not None:  # "... is big and not red": a continuation of the last predicate
+        literals = _predicate(text if re.match(r"^(?:is|are|isn't|aren't)\b", text) or " " in text.removeprefix("not ") else f"is {text}")
+        return (subject, literals) if literals else None
+    return None
+
+
+def _if_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Literal]]:
+    """'if someone is big and not red then they are kind' → one rule per concluded literal."""
+    match = re.match(r"^if (.+?),? then (.+)$", sentence)
+    if not match:
+        return []
+    conditions: list[Literal] = []
+    subject: str | None = None
+    for part in re.split(r"\s+and\s+", match.group(1)):
+        clause = _clause(part, subject)
+        if clause is None or clause[1] is None:
+            return []
+        who, literals = clause
+        if who in PRONOUNS:
+            who = subject
+        if subject is not None and who != subject:
+            return []  # conditions about two different entities
+        subject = who
+        conditions += literals
+    concluded = _clause(match.group(2), subject)
+    if concluded is None or concluded[1] is None or subject is None:
+        return []
+    who, literals = concluded
+    if who not in PRONOUNS and who != subject:
+        return []  # concludes about another entity than the conditions: not one rule of the engine
+    owner = None if subject in GENERIC else subject
+    return [(owner, frozenset(conditions), literal) for literal in literals]
+
+
+def _kind_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Literal]]:
+    """'all big, young people are red' / 'big things are not red' / 'someone who is big is red'."""
+    match = re.match(rf"^(?:all\s+)?(.+?)\s+{_KINDS}\s+are\s+(.+)$", sentence) or re.match(
+        r"^(?:someone|something|anyone|everyone|everything|people|things) (?:who|that) (?:is|are) (.+?) (?:is|are) (.+)$", sentence)
+    if not match:
+        return []
+    conditions = [canonical_literal(p) for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))]
+    conclusions = _predicate("is " + match.group(2))
+    if not conditions or any(c is None for c in conditions) or not conclusions:
+        return []
+    return [(None, frozenset(conditions), literal) for literal in conclusions]
+
+
+def _fact(sentence: str) -> list[tuple[str, str, bool]]:
+    """'the cat is big and not red' → two facts; 'bob likes the cat' → ('bob', 'likes cat', True)."""
+    split = _subject_split(sentence)
+    if not split or split[0] in GENERIC | PRONOUNS or split[0].startswith(("all ", "if ")):
+        return []
+    literals = _predicate(split[1])
+    entity = canonical_entity(split[0])
+    return [(entity, *literal) for literal in literals] if literals and entity else []
+
+
+@lru_cache(maxsize=256)
+def read_passage(text: str) -> Passage:
+    """Every fact and rule the sentences of `text` state; questions, quotes and unreadable sentences are skipped."""
+    passage = Passage()
+    for sentence in _SENTENCE.split(text):
+        if "?" in sentence or '"' in sentence:
+            continue
+        sentence = " ".join(sentence.lower().strip().rstrip(".!").split())
+        if not sentence:
+            continue
+        rules = _if_rule(sentence) if sentence.startswith("if ") else _kind_rule(sentence)
+        if rules:
+            passage.rules.update(rules)
+        elif not sentence.startswith("if "):
+            passage.facts.update(_fact(sentence))
+    return passage
