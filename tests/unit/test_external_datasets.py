@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fcdpo.graphs import Context, solve
+from fcdpo.tasks import get_task
 from fcdpo.tasks.dataset import load_dataset
 
 PROBLEMS = {p.id: p for p in load_dataset(Path(__file__).resolve().parents[1] / "fixtures" / "external.jsonl")}
@@ -43,4 +44,7 @@ def test_external_problem_is_solved_through_the_tools(problem_id, scripted):
     assert all(step.ok for step in trace.steps), [step.error for step in trace.steps]
     if problem.task == "logic":
         assert trace.steps[-2].result == problem.answer  # the engine itself derived the answer
+        # every fact and rule the chain stated is a sentence of a rule base written elsewhere
+        assert [s.grounded for s in trace.steps if s.call["name"] in ("fact", "rule")] == [True] * (len(trace.steps) - 2)
     assert trace.verdict == "correct"
+    assert get_task(problem.task).answer_grounded(trace)
