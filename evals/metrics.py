@@ -14,6 +14,18 @@ def _mean(values: list[float]) -> float:
     return round(sum(values) / len(values), 3) if values else 0.0
 
 
+def regrade(traces: list[Trace]) -> list[Trace]:
+    """The same chains judged by today's grader: a stored verdict may come from an older, more lenient one.
+
+    Chains without ground truth, and failed ones, keep their verdict.
+    """
+    for trace in traces:
+        if trace.problem.answer is not None and trace.status != "failed":
+            right = trace.status == "finished" and get_task(trace.problem.task).check(trace.answer, trace.problem.answer)
+            trace.verdict = "correct" if right else "incorrect"
+    return traces
+
+
 def task_figures(traces: list[Trace]) -> dict[str, Any]:
     """Accuracy with its 95% Wilson interval, valid-call and unfinished rates, steps, tokens, latency, and
     how many right answers were derived by a function (`correct_derived`) from premises the problem states

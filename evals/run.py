@@ -21,7 +21,7 @@ from typing import Any
 
 from fcdpo.errors import UserError
 from fcdpo.evals.decontamination import overlap
-from fcdpo.evals.metrics import paired, task_figures
+from fcdpo.evals.metrics import paired, regrade, task_figures
 from fcdpo.evals.report import bfcl_markdown, markdown, plot_accuracy
 from fcdpo.evals.stats import mcnemar_exact, wilson
 from fcdpo.models import parse_spec
@@ -94,7 +94,7 @@ def run_eval(configs: list[GenerateConfig], out: Path, options: RunOptions, allo
             print(f"fcdpo: evaluating {config.teacher}", file=sys.stderr)
         run_dir = out / "traces" / model_dir(config.teacher)
         run_generate(config, run_dir, options)
-        traces[config.teacher] = read_traces(run_dir / TRACES)[0]
+        traces[config.teacher] = regrade(read_traces(run_dir / TRACES)[0])
     results = summarize(traces, notes)
     results["config"] = {"problems": len(problems), "split": configs[0].split, "dataset": configs[0].dataset,
                          "max_steps": configs[0].max_steps, "max_new_tokens": configs[0].max_new_tokens}

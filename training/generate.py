@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 
 from fcdpo.errors import UserError
 from fcdpo.graphs import Context, build_graph, solve
+from fcdpo.graphs.fingerprint import chain_fingerprint, code_version
 from fcdpo.models import load_chat_model, parse_spec
 from fcdpo.reference import reference_model
 from fcdpo.tasks import get_task
@@ -57,6 +58,7 @@ class GenerateConfig:
     call_format: str = field(default="text", metadata={"help": "text or native"})
     dataset: str | None = field(default=None, metadata={"help": "JSONL problems instead of generated ones"})
     dataset_sha256: str | None = field(default=None, metadata={"help": "content hash of the dataset, set automatically"})
+    fingerprint: str | None = field(default=None, metadata={"help": "prompt and parser fingerprint, set automatically"})
 
     def __post_init__(self) -> None:
         if parse_spec(self.teacher).kind == "reference" and self.call_format != "text":
@@ -75,6 +77,8 @@ class GenerateConfig:
             if not path.is_file():
                 raise UserError(f"--dataset {path}: no such file")
             self.dataset_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        # Part of the config, so a run dir never mixes chains of another prompt or parser (see graphs/fingerprint.py).
+        self.fingerprint = chain_fingerprint(self.tasks)
 
 
 @dataclass
@@ -130,6 +134,9 @@ def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, An
     if manifest_path.is_file():
         old = json.loads(manifest_path.read_text()).get("config", {})
         changed = sorted(k for k in set(old) | set(wanted) if old.get(k) != wanted.get(k))
+        if "fingerprint" in changed and not force:
+            raise UserError(f"{out} holds chains made by another prompt or parser (fingerprint {old.get('fingerprint')} → "
+                            f"{wanted['fingerprint']}); one run dir never mixes them: use another --out, or --force to start it over")
         if changed and not force:
             shown = ", ".join(f"{k}: {old.get(k)!r} → {wanted.get(k)!r}" for k in changed[:3])
             raise UserError(f"{out} holds a run with another config ({shown}); use another --out, or --force to start it over")
@@ -142,6 +149,7 @@ def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, An
     manifest = {
         "config": wanted,
         "versions": _versions(),
+        "code": code_version(),
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "finished": None,

@@ -156,3 +156,44 @@ def test_eval_command_json_against_a_server(tmp_path, sums):
     assert result.returncode == 0, result.stderr[-2000:]
     results = json.loads(result.stdout)
     assert results["models"]["openai:right"]["math"]["correct"] == 3
+
+
+def test_eval_default_dir_is_keyed_by_problems_so_two_datasets_both_run_and_rerun_resumes(tmp_path):
+    for name, n in (("a", 3), ("b", 4)):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in sum_problems(n)))
+    with FakeOpenAI(right_and_wrong) as server:
+        def evaluate(name):
+            result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "eval", "--model", "openai:right", "--dataset", f"{name}.jsonl",
+                                     "--base-url", server.url], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+            assert result.returncode == 0, result.stderr[-2000:]
+            return result.stdout
+
+        first_a, first_b = evaluate("a"), evaluate("b")
+        asked = server.requests
+        assert evaluate("a") == first_a and server.requests == asked  # the same command resumes: nothing re-run
+    dirs = sorted(p.name for p in (tmp_path / "runs" / "eval").iterdir())
+    assert len(dirs) == 2 and dirs[0].startswith("a-") and dirs[1].startswith("b-"), dirs
+    assert "3/3" in first_a and "4/4" in first_b
+
+
+def test_eval_never_mixes_chains_of_another_prompt_or_parser(tmp_path, sums, monkeypatch):
+    from fcdpo.training import generate
+
+    configs = eval_configs(["openai:right"], ["math"], 20, "test", sums, 2, max_steps=4, max_new_tokens=64)
+    with FakeOpenAI(right_and_wrong) as server:
+        options = RunOptions(base_url=server.url, progress=False, backoff=0.01)
+        run_eval(configs, tmp_path / "eval", options)
+        manifest = json.loads((tmp_path / "eval" / "traces" / model_dir("openai:right") / "manifest.json").read_text())
+        assert manifest["config"]["fingerprint"] == configs[0].fingerprint and "git_commit" in manifest["code"]
+        monkeypatch.setattr(generate, "chain_fingerprint", lambda tasks: "another-prompt")  # as if the prompt had changed
+        changed = eval_configs(["openai:right"], ["math"], 20, "test", sums, 2, max_steps=4, max_new_tokens=64)
+        with pytest.raises(UserError, match="chains made by another prompt or parser"):
+            run_eval(changed, tmp_path / "eval", options)
+
+
+def test_stored_chains_are_regraded_by_the_current_grader(tmp_path, scripted):
+    from fcdpo.evals.metrics import regrade
+
+    lenient = chains({"3 times 4?": "12 or 13"}, scripted)[0]
+    lenient.verdict = "correct"  # what the old first-number grader said
+    assert regrade([lenient])[0].verdict == "incorrect"
