@@ -16,39 +16,86 @@ from fcdpo.tasks.graders import read_label
 from fcdpo.tasks.logic_reference import Theory, evaluate
 from fcdpo.tasks.logic_sentences import GENERIC, canonical_entity, canonical_literal, read_passage
 from fcdpo.tools import LOGIC, RuleBase
-from fcdpo.tools.logic import fact, parse_literal, query, rule
+from fcdpo.tools.logic import fact, is_relation, parse_literal, predicate, query, render_literal, rule
 from fcdpo.types import Problem, Trace
 
-ENTITIES = ["Anne", "Bob", "Charlie", "Dave", "Erin", "Fiona", "Gary", "Harry"]
+NAMES = ["Anne", "Bob", "Charlie", "Dave", "Erin", "Fiona", "Gary", "Harry"]
+ANIMALS = ["the cat", "the dog", "the mouse", "the squirrel", "the lion", "the bear", "the cow", "the rabbit", "the tiger",
+           "the bald eagle"]
 ATTRIBUTES = [
     "big", "small", "red", "blue", "green", "kind", "nice", "quiet", "rough",
     "round", "young", "cold", "furry", "smart", "white", "happy", "tall", "strong",
 ]
+VERBS = ["chases", "likes", "sees", "needs", "visits", "eats"]
 LABELS = ("true", "false", "unknown")
+MAX_RELEVANT = 10  # statements a gold chain states: with query and final_answer it fits a 12-step budget
 
 
-def _lit(attribute: str, positive: bool) -> str:
-    return attribute if positive else f"not {attribute}"
+def literal_text(attribute: str, positive: bool) -> str:
+    """A literal as a chain writes it: 'big', 'not big', 'chases the mouse', 'does not chase the mouse'."""
+    return render_literal(attribute, positive)
+
+
+def _sentence_case(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def _clause(subject: str, literals: list[tuple[str, bool]], plural: bool = False) -> str:
+    """'Anne is big and not red', 'the cat chases the mouse', 'they are kind'."""
+    text = f"{subject} {predicate(literals)}"
+    return text.replace(f"{subject} is ", f"{subject} are ", 1) if plural else text
+
+
+def _render_rule(subject: str | None, conditions: list[tuple[str, bool]], conclusion: tuple[str, bool], rng: random.Random) -> str:
+    """One rule in one of the phrasings rule bases written by others use."""
+    relations = any(is_relation(a) for a, _ in [*conditions, conclusion])
+    plain = all(p for _, p in conditions) and conclusion[1] and not relations
+    if subject is None and plain and rng.random() < 0.45:
+        adjectives = [a for a, _ in conditions]
+        kind = rng.choice(["people", "things"])
+        shown = ", ".join(adjectives)
+        return rng.choice([f"All {shown} {kind} are {conclusion[0]}.", f"{_sentence_case(shown)} {kind} are {conclusion[0]}.",
+                           f"Someone who is {' and '.join(adjectives)} is {conclusion[0]}."])
+    ordered = sorted(conditions, key=lambda c: (is_relation(c[0]), not c[1]))  # "big and not red and chases the cat"
+    if subject is not None:
+        return f"If {_clause(subject, ordered)} then {_clause(subject, [conclusion])}."
+    if relations or rng.random() < 0.5:
+        return f"If {_clause('something', ordered)} then {_clause('it', [conclusion])}."
+    return f"If {_clause('someone', ordered)} then {_clause('they', [conclusion], plural=True)}."
 
 
 def render_theory(theory: Theory, rng: random.Random) -> list[str]:
-    """The theory as English sentences, in shuffled order."""
-    lines = [f"{e} is {_lit(a, p)}." for e, a, p in theory.facts]
-    for subject, conditions, (attr, pos) in theory.rules:
-        if subject is None and len(conditions) == 1 and conditions[0][1] and pos and rng.random() < 0.4:
-            lines.append(f"All {conditions[0][0]} people are {attr}.")
-            continue
-        conds = " and ".join(_lit(*c) for c in sorted(conditions, key=lambda c: not c[1]))  # "big and not red"
-        who, they = (subject, subject) if subject else ("someone", "they")
-        lines.append(f"If {who} is {conds} then {they} {'are' if they == 'they' else 'is'} {_lit(attr, pos)}.")
+    """The theory as English sentences in shuffled order, with varied phrasings (two facts of one entity are
+    sometimes one sentence: 'Bob is big and kind.')."""
+    facts = list(theory.facts)
+    lines = []
+    while facts:
+        entity, attribute, positive = facts.pop(0)
+        literals = [(attribute, positive)]
+        partner = next((f for f in facts if f[0] == entity and f[2] and not is_relation(f[1])), None)
+        if partner and positive and not is_relation(attribute) and rng.random() < 0.3:
+            facts.remove(partner)
+            literals.append(partner[1:])
+        lines.append(_sentence_case(_clause(entity, literals)) + ".")
+    lines += [_render_rule(subject, conditions, conclusion, rng) for subject, conditions, conclusion in theory.rules]
     rng.shuffle(lines)
     return lines
 
 
-def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 10, max_rules: int = 6) -> Theory:
-    """A random layered theory with a planted proof chain of `depth` rules."""
-    entities = rng.sample(ENTITIES, rng.randint(1, 3))
-    attrs = rng.sample(ATTRIBUTES, rng.randint(max(depth + 2, 5), max(depth + 2, 9)))  # list order = rank
+def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 20, max_rules: int = 12) -> Theory:
+    """A random layered theory with a planted proof chain of `depth` rules, and distractors.
+
+    People (names, attributes) or animals (relations between them too: 'the cat chases the mouse'), up to
+    four entities, up to `max_facts` facts and `max_rules` rules, as in ProofWriter (n_max = 20).
+    """
+    animals = rng.random() < 0.5
+    entities = rng.sample(ANIMALS if animals else NAMES, rng.randint(2 if animals else 1, 4))
+    attrs = rng.sample(ATTRIBUTES, rng.randint(max(depth + 2, 5), max(depth + 2, 9)))
+    if animals:
+        # Objects are the other entities, so the planted subject never "chases itself".
+        relations = {f"{verb} {other}" for verb in rng.sample(VERBS, rng.randint(1, 3)) for other in rng.sample(entities[1:], 1)}
+        attrs += sorted(relations)
+        rng.shuffle(attrs)  # list order = rank: relations mix with attributes on the proof chain
     theory = Theory(world)
     subject = entities[0]
     spine = sorted(rng.sample(range(len(attrs)), depth + 1))
@@ -62,18 +109,20 @@ def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 10,
         theory.rules.append((subject if rng.random() < 0.15 else None, conditions, (attrs[upper], True)))
     # Distractors never touch the planted chain's attributes, so they cannot shortcut it.
     on_chain = {attrs[i] for i in spine}
-    for _ in range(rng.randint(0, max_facts - len(theory.facts))):
+    for _ in range(rng.randint(max_facts // 2, max(max_facts // 2, max_facts - len(theory.facts)))):
         positive = world == "closed" or rng.random() < 0.7
         entity, attribute = rng.choice(entities), rng.choice(attrs)
-        if not (entity == subject and attribute in on_chain):
+        if not (entity == subject and attribute in on_chain) and not attribute.endswith(entity):
             theory.facts.append((entity, attribute, positive))
-    for _ in range(rng.randint(1, max_rules)):
+    for _ in range(rng.randint(max(1, max_rules // 2), max_rules)):
         top = rng.randrange(1, len(attrs))
         if attrs[top] in on_chain:
             continue
         conditions = [(attrs[i], not (rng.random() < 0.3)) for i in rng.sample(range(top), min(top, rng.randint(1, 2)))]
         positive = world == "closed" or rng.random() < 0.75
-        theory.rules.append((None if rng.random() < 0.85 else rng.choice(entities), conditions, (attrs[top], positive)))
+        owner = None if rng.random() < 0.85 else rng.choice(entities)
+        if owner is None or not any(a.endswith(owner) for a, _ in [*conditions, (attrs[top], positive)]):
+            theory.rules.append((owner, conditions, (attrs[top], positive)))
     theory.facts = list(dict.fromkeys(theory.facts))
     return theory
 
@@ -100,7 +149,7 @@ class LogicTask(Task):
     name = "logic"
     functions = LOGIC
 
-    def __init__(self, max_depth: int = 5, max_facts: int = 10):
+    def __init__(self, max_depth: int = 5, max_facts: int = 20):
         if not 0 <= max_depth <= 5:
             raise ValueError("max_depth must be between 0 and 5")
         self.max_depth = max_depth
@@ -121,16 +170,19 @@ class LogicTask(Task):
             label = rng.choice(labels if depth == 0 or not deep else deep + ["unknown"] * ("unknown" in labels))
             at_depth = [c for c in found[label] if c[3] == depth] or found[label]
             entity, attribute, positive, proof = rng.choice(at_depth)
+            relevant = relevant_part(theory, entity, attribute)
+            if len(relevant.facts) + len(relevant.rules) > MAX_RELEVANT:
+                continue  # a gold chain longer than the step budget allows would teach running out of steps
             return self._problem(theory, rng, entity, attribute, positive, label, proof)
 
     def _problem(self, theory, rng, entity, attribute, positive, label, depth) -> Problem:
-        statement = f"{entity} is {_lit(attribute, positive)}"
+        statement = _sentence_case(_clause(entity, [(attribute, positive)]))
         if theory.world == "closed":
             ask = f'Is the statement "{statement}" true or false? Anything that cannot be derived from the facts and rules is false.'
         else:
             ask = f'Is the statement "{statement}" true, false, or unknown? Only what follows from the facts and rules is known.'
         question = " ".join(render_theory(theory, rng)) + "\n" + ask
-        meta = {"world": theory.world, "depth": depth, "theory": theory.to_dict(), "query": [entity, _lit(attribute, positive)]}
+        meta = {"world": theory.world, "depth": depth, "theory": theory.to_dict(), "query": [entity, literal_text(attribute, positive)]}
         return Problem(id="", task=self.name, question=question, answer=label, meta=meta)
 
     def check(self, predicted: str | None, truth: str) -> bool:
@@ -248,16 +300,18 @@ def solution_calls(problem: Problem, relevant_only: bool = False) -> list[tuple[
     theory = Theory.from_dict(problem.meta["theory"])
     asked, statement = problem.meta["query"]
     if relevant_only:
-        theory = relevant_part(theory, asked, parse_literal(statement)[0])
+        wanted = parse_literal(statement)[0]  # canonical: 'does not chase the mouse' → 'chases mouse'
+        attributes = {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
+        theory = relevant_part(theory, asked, next((a for a in attributes if parse_literal(a)[0] == wanted), wanted))
     workspace = RuleBase(world=theory.world)
     calls = []
     for entity, attribute, positive in theory.facts:
-        calls.append((f'fact(subject="{entity}", attribute="{_lit(attribute, positive)}")', fact(entity, _lit(attribute, positive), workspace)))
+        calls.append((f'fact(subject="{entity}", attribute="{literal_text(attribute, positive)}")', fact(entity, literal_text(attribute, positive), workspace)))
     for subject, conditions, conclusion in theory.rules:
-        conds = ", ".join(f'"{_lit(*c)}"' for c in conditions)
+        conds = ", ".join(f'"{literal_text(*c)}"' for c in conditions)
         who = f', subject="{subject}"' if subject else ""
-        text = f'rule(conditions=[{conds}], conclusion="{_lit(*conclusion)}"{who})'
-        calls.append((text, rule([_lit(*c) for c in conditions], _lit(*conclusion), workspace, subject or "someone")))
+        text = f'rule(conditions=[{conds}], conclusion="{literal_text(*conclusion)}"{who})'
+        calls.append((text, rule([literal_text(*c) for c in conditions], literal_text(*conclusion), workspace, subject or "someone")))
     answer = query(asked, statement, workspace)
     calls.append((f'query(subject="{asked}", attribute="{statement}")', answer))
     calls.append((f"final_answer(answer={answer})", ""))

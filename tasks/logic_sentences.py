@@ -23,13 +23,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from fcdpo.tools.logic import canonical_literal as engine_literal
+
 Literal = tuple[str, bool]  # (attribute or relation, positive)
 GENERIC = {"someone", "something", "anyone", "anything", "everyone", "everything", "a person", "a thing"}
 PRONOUNS = {"they", "it", "he", "she", "that person", "that thing"}
 _KINDS = r"(?:people|persons|things|animals|ones|creatures)"
-_ARTICLES = re.compile(r"\b(?:the|a|an)\s+")
-_NEGATED_VERB = re.compile(r"^(?:does|do)\s*(?:not|n't)\s+(\w+)\s*(.*)$")
-_COPULA_NEG = re.compile(r"^(?:is|are)\s*(?:not\b|n't\b)\s*|^(?:isn't|aren't)\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 MAX_ENTITY_WORDS = 3
 MAX_ATTRIBUTE_WORDS = 5
@@ -52,38 +51,16 @@ class Passage:
 
 
 def canonical_entity(text: str) -> str:
-    """'The Bald  Eagle' → 'bald eagle'."""
-    return _ARTICLES.sub("", " ".join(str(text).lower().strip(" .").split())).strip()
-
-
-def _third_person(verb: str) -> str:
-    """'chase' → 'chases', 'watch' → 'watches', 'worry' → 'worries' (a relation's canonical verb form)."""
-    if re.search(r"(s|sh|ch|x|z|o)$", verb):
-        return verb + "es"
-    if re.search(r"[^aeiou]y$", verb):
-        return verb[:-1] + "ies"
-    return verb + "s"
+    """'The Bald  Eagle' → 'bald eagle' (the engine's entity key, without raising on odd text)."""
+    text = " ".join(str(text).lower().strip(" .").split())
+    return re.sub(r"^(?:the|a|an)\s+", "", text)
 
 
 def canonical_literal(text: str) -> Literal | None:
-    """'not big' → ('big', False); 'is big' → ('big', True); "doesn't chase the mouse" → ('chases mouse', False).
-
-    None when the text is empty or too long to be one attribute or relation.
-    """
-    raw = " ".join(str(text).lower().strip(" .").split())
-    positive = True
-    negated_verb = _NEGATED_VERB.match(raw)
-    if negated_verb:
-        raw, positive = f"{_third_person(negated_verb.group(1))} {negated_verb.group(2)}", False
-    elif _COPULA_NEG.match(raw):
-        raw, positive = _COPULA_NEG.sub("", raw, count=1), False
-    elif raw.startswith(("not ", "no ")):
-        raw, positive = raw.split(" ", 1)[1], False
-    raw = re.sub(r"^(?:is|are)\s+", "", raw)
-    raw = _ARTICLES.sub("", raw).strip()
-    if not raw or len(raw.split()) > MAX_ATTRIBUTE_WORDS:
-        return None
-    return raw, positive
+    """The engine's canonical literal ('does not chase the mouse' → ('chases mouse', False)), or None when the
+    text is too long to be one attribute or relation (prose read as a sentence is not a statement)."""
+    literal = engine_literal(text)
+    return literal if literal and len(literal[0].split()) <= MAX_ATTRIBUTE_WORDS else None
 
 
 def _predicate(text: str) -> list[Literal] | None:

@@ -20,14 +20,16 @@ from fcdpo.tools.base import Function, ToolError
 SOMEONE = "someone"
 MAX_ITEMS = 200  # facts or rules per chain: plenty for any rule base, bounded for the engine
 
-_NEGATION = re.compile(r"^(is\s+not|isn't|is\s+no|not|no)\s+", re.IGNORECASE)
+_NEGATION = re.compile(r"^(?:(?:is|are)\s+not|isn't|aren't|is\s+no|not|no)\s+")
+_NEGATED_VERB = re.compile(r"^(?:does|do)\s*(?:not|n't)\s+(\w+)\s*(.*)$")  # "does not chase the mouse"
+_ARTICLES = re.compile(r"\b(?:the|a|an)\s+")
 _WORD_RUN = re.compile(r"\s+")
 
 
 def normalize_name(text: Any) -> str:
-    """Entity or attribute text as a canonical key: lower case, single spaces, no leading 'the'/'is'."""
+    """Entity text as a canonical key: lower case, single spaces, no leading article or 'is'."""
     text = _WORD_RUN.sub(" ", str(text).strip().strip(".").lower())
-    for prefix in ("the ", "is ", "are "):
+    for prefix in ("the ", "a ", "an ", "is ", "are "):
         if text.startswith(prefix):
             text = text[len(prefix):]
     if not text or len(text) > 60:
@@ -35,18 +37,73 @@ def normalize_name(text: Any) -> str:
     return text
 
 
+def third_person(verb: str) -> str:
+    """'chase' → 'chases', 'watch' → 'watches', 'worry' → 'worries': a relation's canonical verb form."""
+    if re.search(r"(s|sh|ch|x|z|o)$", verb):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", verb):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def base_form(verb: str) -> str:
+    """Inverse of `third_person`: 'chases' → 'chase', 'watches' → 'watch', 'worries' → 'worry'."""
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    if re.search(r"(ss|sh|ch|x|z|o)es$", verb):
+        return verb[:-2]
+    return verb[:-1] if verb.endswith("s") else verb
+
+
+def canonical_literal(text: Any) -> tuple[str, bool] | None:
+    """An attribute or relation in one canonical form, with its polarity; None when empty or too long.
+
+    'not big' → ('big', False); 'is big' → ('big', True); 'chases the mouse' → ('chases mouse', True);
+    "does not chase the mouse" / "doesn't chase the mouse" / 'not chases the mouse' → ('chases mouse', False).
+    """
+    raw = _WORD_RUN.sub(" ", str(text).strip().strip(".").lower()).strip()
+    positive = True
+    negated_verb = _NEGATED_VERB.match(raw)
+    if negated_verb:
+        raw, positive = f"{third_person(negated_verb.group(1))} {negated_verb.group(2)}", False
+    else:
+        match = _NEGATION.match(raw)
+        if match:
+            raw, positive = raw[match.end():], False
+    raw = re.sub(r"^(?:is|are)\s+", "", raw)
+    raw = _ARTICLES.sub("", raw).strip()
+    if not raw or len(raw) > 60:
+        return None
+    return raw, positive
+
+
 def parse_literal(text: Any) -> tuple[str, bool]:
-    """'not big' → ('big', False); 'big' → ('big', True)."""
-    raw = _WORD_RUN.sub(" ", str(text).strip().strip("."))
-    match = _NEGATION.match(raw)
-    if match:
-        return normalize_name(raw[match.end():]), False
-    return normalize_name(raw), True
+    """`canonical_literal`, or a ToolError the model sees."""
+    literal = canonical_literal(text)
+    if literal is None:
+        raise ToolError(f"bad attribute {str(text)[:60]!r}")
+    return literal
+
+
+def is_relation(attribute: str) -> bool:
+    """'chases mouse' is a relation (a verb and its object); 'big' is an attribute."""
+    words = attribute.split()
+    return len(words) >= 2 and words[0].endswith("s")
 
 
 def render_literal(attribute: str, positive: bool) -> str:
-    """Inverse of `parse_literal`."""
+    """Inverse of `parse_literal`: 'not big', 'chases mouse', 'does not chase mouse'."""
+    if is_relation(attribute) and not positive:
+        verb, rest = attribute.split(" ", 1)
+        return f"does not {base_form(verb)} {rest}"
     return attribute if positive else f"not {attribute}"
+
+
+def predicate(literals: list[tuple[str, bool]]) -> str:
+    """What a subject is or does: 'is big and not red', 'chases mouse', 'is big and does not see cat'."""
+    adjectives = [render_literal(*lit) for lit in literals if not is_relation(lit[0])]
+    relations = [render_literal(*lit) for lit in literals if is_relation(lit[0])]
+    return " and ".join(([f"is {' and '.join(adjectives)}"] if adjectives else []) + relations)
 
 
 @dataclass
@@ -168,9 +225,9 @@ def fact(subject: str, attribute: str, workspace: RuleBase) -> str:
     entity = normalize_name(subject)
     attr, positive = parse_literal(attribute)
     if workspace.world == "closed" and not positive:
-        return f"noted: {entity} is not {attr} (closed world: this already holds unless derived)"
+        return f"noted: {entity} {predicate([(attr, False)])} (closed world: this already holds unless derived)"
     workspace.facts.add((entity, attr, positive))
-    return f"noted: {entity} is {render_literal(attr, positive)}"
+    return f"noted: {entity} {predicate([(attr, positive)])}"
 
 
 def rule(conditions: list, conclusion: str, workspace: RuleBase, subject: str = SOMEONE) -> str:
@@ -188,8 +245,7 @@ def rule(conditions: list, conclusion: str, workspace: RuleBase, subject: str = 
     workspace.rules.append(Rule(None if who in (SOMEONE, "something", "anyone", "everyone") else who, conds, concl))
     if workspace.world == "closed":
         workspace._strata()  # reject an unstratifiable rule now, when the model can still fix it
-    shown = " and ".join(render_literal(*c) for c in conds)
-    return f"noted: if {who} is {shown} then {who} is {render_literal(*concl)}"
+    return f"noted: if {who} {predicate(conds)} then {who} {predicate([concl])}"
 
 
 def query(subject: str, attribute: str, workspace: RuleBase) -> str:
