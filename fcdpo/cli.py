@@ -13,6 +13,7 @@
     fcdpo pipeline --config configs/demo.yaml --out runs/demo
     fcdpo serve --model smollm2-135m+runs/s/adapter --port 8000
     fcdpo eval --model smollm2-135m --model smollm2-135m+runs/s/adapter --task logic --problems 20 --out runs/e
+    fcdpo dataset gsm-symbolic --problems 200 --out data/gsm-symbolic.jsonl
 
 User mistakes end with exit code 2 and one line on stderr; set FCDPO_DEBUG=1 for tracebacks.
 """
@@ -140,6 +141,12 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
     evaluate.add_argument("--json", action="store_true", help="print the results JSON to stdout")
 
+    dataset = commands.add_parser("dataset", help="write problems written outside fcdpo as JSONL, for eval --dataset")
+    dataset.add_argument("source", help="gsm-symbolic (word problems from GSM8K test templates; evaluation only)")
+    dataset.add_argument("--problems", type=int, default=200, help="how many (default: 200)")
+    dataset.add_argument("--seed", type=int, default=0, help="generator seed (default: 0)")
+    dataset.add_argument("--out", required=True, metavar="FILE", help="JSONL file to write")
+
     pipeline = commands.add_parser("pipeline", help="generate → export → train → eval → report, each stage resumable")
     pipeline.add_argument("--config", required=True, metavar="YAML", help="a preset such as configs/demo.yaml")
     pipeline.add_argument("--out", metavar="RUN", help="run dir (default: runs/<config name>)")
@@ -171,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _merge(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "dataset":
+            return _dataset(args)
         if args.command == "pipeline":
             return _pipeline(args)
         if args.command == "serve":
@@ -231,6 +240,16 @@ def _eval(args) -> int:
     return 0
 
 
+def _dataset(args) -> int:
+    from pathlib import Path
+
+    from fcdpo.evals.external import write_dataset
+
+    written = write_dataset(args.source, args.problems, Path(args.out), args.seed)
+    print(f"{args.out}: {written} {args.source} problems (for evaluation only: never train on them)")
+    return 0
+
+
 def _pipeline(args) -> int:
     from pathlib import Path
 
@@ -245,6 +264,10 @@ def _pipeline(args) -> int:
         from fcdpo.evals.report import bfcl_markdown
 
         print("\nBFCL (general function calling), student before/after:\n" + bfcl_markdown(results))
+    for dataset, figures in results.get("outside", {}).items():
+        from fcdpo.evals.report import markdown
+
+        print(f"\nProblems written by others ({dataset}):\n" + markdown(figures))
     if config.note:
         print(f"\n{config.note}")
     print(f"\nreport: {out / 'report.md'}")

@@ -27,7 +27,7 @@ from fcdpo.models import parse_spec
 
 GENERATE_KEYS = {"problems", "samples", "temperature", "top_p", "seed", "max_steps", "max_new_tokens", "call_format", "concurrency"}
 EXPORT_KEYS = {"mode", "max_pairs_per_problem", "min_chosen_steps", "derived_only", "allow_ungrounded", "seed"}
-EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency", "models"}
+EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency", "models", "datasets"}
 BFCL_KEYS = {"categories", "limit", "concurrency"}
 NEGATIVES_KEYS = {"model", "samples", "temperature", "concurrency"}
 
@@ -71,6 +71,12 @@ class PipelineConfig:
         compared = (data.get("eval") or {}).get("models") or []
         if not isinstance(compared, list):
             raise UserError(f"{path}: eval.models must be a list of model specs")
+        outside = (data.get("eval") or {}).get("datasets") or []
+        if not isinstance(outside, list) or not all(isinstance(d, str) for d in outside):
+            raise UserError(f"{path}: eval.datasets must be a list of JSONL files")
+        for dataset in outside:
+            if not Path(dataset).is_file():
+                raise UserError(f"{path}: eval.datasets: {dataset}: no such file")
         roles = [("teacher", data["teacher"]), ("student", data["student"]), ("negatives.model", (data.get("negatives") or {}).get("model")),
                  *(("eval.models", spec) for spec in compared)]
         for role, spec in roles:
@@ -157,6 +163,19 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     results = run_eval(configs, out / "eval", RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress))
     done()
 
+    # 4b. Problems written by others (`eval.datasets`): the student before and after (and `eval.models`) side by
+    # side; a gain only on our own generators' output is not a gain. The teacher joins unless it is `reference`,
+    # which can only solve problems fcdpo generated.
+    for dataset in ev.get("datasets", []):
+        done = stage(f"eval on {Path(dataset).name}")
+        outside = [*([config.teacher] if parse_spec(config.teacher).kind != "reference" else []), *ev.get("models", []),
+                   config.student, f"{config.student}+{adapter}"]
+        configs = eval_configs(outside, config.tasks, 1, "test", dataset, None, ev.get("max_steps", 12), ev.get("max_new_tokens", 128))
+        results.setdefault("outside", {})[dataset] = run_eval(
+            configs, out / "eval-outside" / Path(dataset).stem,
+            RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress))
+        done()
+
     # 5. General function calling must not break: the student before/after on BFCL entries (resumes per entry).
     if config.bfcl:
         done = stage("bfcl")
@@ -181,10 +200,18 @@ def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:
         # Sections an older fcdpo did not know are absent from its record: they count as their defaults.
         defaults = {f.name: f.default_factory() for f in dataclasses.fields(PipelineConfig) if f.default_factory is not dataclasses.MISSING}
         earlier = {**defaults, **yaml.safe_load(record.read_text())}
-        if {k: v for k, v in earlier.items() if k != "bfcl"} != {k: v for k, v in wanted.items() if k != "bfcl"}:
+        if _resumable(earlier) != _resumable(wanted):
             raise UserError(f"{out} was started with a different config than {config_path}; use another --out")
     out.mkdir(parents=True, exist_ok=True)
     record.write_text(yaml.safe_dump(wanted, sort_keys=False))
+
+
+def _resumable(config: dict[str, Any]) -> dict[str, Any]:
+    """The settings every stage's output depends on: not `bfcl:` and not `eval.datasets`, whose stages run after all
+    others and may be added to (or changed in) a finished run."""
+    kept = {k: v for k, v in config.items() if k != "bfcl"}
+    kept["eval"] = {k: v for k, v in (kept.get("eval") or {}).items() if k != "datasets"}
+    return kept
 
 
 def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> str:
@@ -251,6 +278,8 @@ def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], sta
         "",
         markdown(results),
         *(["## General function calling (BFCL, student before/after)", "", bfcl_markdown(results)] if "bfcl" in results else []),
+        *[line for dataset, figures in results.get("outside", {}).items()
+          for line in (f"## Problems written by others: `{dataset}`", "", markdown(figures))],
     ]
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")

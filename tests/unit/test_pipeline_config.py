@@ -100,3 +100,18 @@ def test_headline_table_shows_change_interval_baseline_and_grounded_answers(tmp_
     # The comparison is stored as (after, before): the table turns it into after − before, interval included.
     assert row == ("| logic | 48% [10%, 50%], 1/19 grounded | 28% [10%, 50%], 0/11 grounded | 40% [10%, 50%], 1/16 grounded "
                    "| +12 pts (-5 to +30) | 0.383 | 50% (`false`) |")
+
+
+def test_eval_datasets_are_checked_and_may_be_added_to_a_finished_run(tmp_path):
+    from fcdpo.pipeline import _resumable
+
+    preset = tmp_path / "p.yaml"
+    preset.write_text("teacher: reference\nstudent: smollm2-135m\neval:\n  datasets: [missing.jsonl]\n")
+    with pytest.raises(UserError, match="eval.datasets: missing.jsonl: no such file"):
+        PipelineConfig.load(preset)
+    preset.write_text("teacher: reference\nstudent: smollm2-135m\neval:\n  datasets: outside.jsonl\n")
+    with pytest.raises(UserError, match="eval.datasets must be a list"):
+        PipelineConfig.load(preset)
+    before = {"teacher": "T", "eval": {"problems": 20}, "bfcl": {}}
+    assert _resumable(before) == _resumable({**before, "eval": {"problems": 20, "datasets": ["a.jsonl"]}})
+    assert _resumable(before) != _resumable({**before, "eval": {"problems": 40}})

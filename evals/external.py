@@ -1,0 +1,54 @@
+"""Problems written by people outside this project, as fcdpo JSONL, for `fcdpo eval --dataset`.
+
+A gain that holds only on our own generators' output is not a gain, so evaluations also run on
+problem sets others wrote. These are for evaluation only: never train on them.
+
+- `gsm-symbolic`: grade-school word problems from reasoning-gym's `gsm_symbolic` (Apache-2.0), built
+  from GSM8K *test* templates (GSM-Symbolic) with fresh numbers — test data by origin, so doubly never
+  for training. Needs the `reasoning-gym` package (`pip install reasoning-gym`, in fcdpo's `dev` extra).
+
+    fcdpo dataset gsm-symbolic --problems 200 --out data/gsm-symbolic.jsonl
+    fcdpo eval --model qwen2.5-coder-0.5b --dataset data/gsm-symbolic.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from fcdpo.errors import UserError
+from fcdpo.tasks.graders import read_number
+from fcdpo.types import Problem
+
+SOURCES = ("gsm-symbolic",)
+
+
+def gsm_symbolic(problems: int, seed: int = 0) -> list[Problem]:
+    """`problems` word problems from reasoning-gym's GSM-Symbolic generators, answers checked to be one number."""
+    try:
+        import reasoning_gym
+    except ImportError:
+        raise UserError("gsm-symbolic needs the reasoning-gym package: pip install reasoning-gym") from None
+    found = []
+    for index, item in enumerate(reasoning_gym.create_dataset("gsm_symbolic", size=problems, seed=seed)):
+        if read_number(item["answer"]) is None:  # the strict grader could never accept any answer to it
+            continue
+        meta = {"source": "reasoning-gym gsm_symbolic (GSM8K test templates)", "template": item["metadata"].get("source_index"),
+                "seed": seed}
+        found.append(Problem(f"gsm-symbolic-{seed}-{index}", "math", item["question"], str(item["answer"]), meta))
+    return found
+
+
+def write_dataset(source: str, problems: int, out: Path, seed: int = 0) -> int:
+    """Write `source`'s problems to `out` (JSONL, fcdpo's schema); returns how many were written."""
+    if source not in SOURCES:
+        raise UserError(f"unknown dataset {source!r}; choose from: {', '.join(SOURCES)}")
+    if problems < 1:
+        raise UserError(f"--problems must be at least 1, got {problems}")
+    rows = gsm_symbolic(problems, seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text("".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in rows), encoding="utf-8")
+    os.replace(tmp, out)
+    return len(rows)
