@@ -31,11 +31,6 @@ LABELS = ("true", "false", "unknown")
 MAX_RELEVANT = 10  # statements a gold chain states: with query and final_answer it fits a 12-step budget
 
 
-def literal_text(attribute: str, positive: bool) -> str:
-    """A literal as a chain writes it: 'big', 'not big', 'chases the mouse', 'does not chase the mouse'."""
-    return render_literal(attribute, positive)
-
-
 def _sentence_case(text: str) -> str:
     return text[0].upper() + text[1:]
 
@@ -182,7 +177,7 @@ class LogicTask(Task):
         else:
             ask = f'Is the statement "{statement}" true, false, or unknown? Only what follows from the facts and rules is known.'
         question = " ".join(render_theory(theory, rng)) + "\n" + ask
-        meta = {"world": theory.world, "depth": depth, "theory": theory.to_dict(), "query": [entity, literal_text(attribute, positive)]}
+        meta = {"world": theory.world, "depth": depth, "theory": theory.to_dict(), "query": [entity, render_literal(attribute, positive)]}
         return Problem(id="", task=self.name, question=question, answer=label, meta=meta)
 
     def check(self, predicted: str | None, truth: str) -> bool:
@@ -306,12 +301,12 @@ def solution_calls(problem: Problem, relevant_only: bool = False) -> list[tuple[
     workspace = RuleBase(world=theory.world)
     calls = []
     for entity, attribute, positive in theory.facts:
-        calls.append((f'fact(subject="{entity}", attribute="{literal_text(attribute, positive)}")', fact(entity, literal_text(attribute, positive), workspace)))
+        calls.append((f'fact(subject="{entity}", attribute="{render_literal(attribute, positive)}")', fact(entity, render_literal(attribute, positive), workspace)))
     for subject, conditions, conclusion in theory.rules:
-        conds = ", ".join(f'"{literal_text(*c)}"' for c in conditions)
+        conds = ", ".join(f'"{render_literal(*c)}"' for c in conditions)
         who = f', subject="{subject}"' if subject else ""
-        text = f'rule(conditions=[{conds}], conclusion="{literal_text(*conclusion)}"{who})'
-        calls.append((text, rule([literal_text(*c) for c in conditions], literal_text(*conclusion), workspace, subject or "someone")))
+        text = f'rule(conditions=[{conds}], conclusion="{render_literal(*conclusion)}"{who})'
+        calls.append((text, rule([render_literal(*c) for c in conditions], render_literal(*conclusion), workspace, subject or "someone")))
     answer = query(asked, statement, workspace)
     calls.append((f'query(subject="{asked}", attribute="{statement}")', answer))
     calls.append((f"final_answer(answer={answer})", ""))
