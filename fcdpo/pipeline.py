@@ -164,12 +164,12 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     done()
 
     # 4b. Problems written by others (`eval.datasets`): the student before and after (and `eval.models`) side by
-    # side; a gain only on our own generators' output is not a gain. The teacher joins unless it is `reference`,
-    # which can only solve problems fcdpo generated.
+    # side; a gain only on our own generators' output is not a gain. `reference` sits out: it can only solve
+    # problems fcdpo generated.
     for dataset in ev.get("datasets", []):
         done = stage(f"eval on {Path(dataset).name}")
-        outside = [*([config.teacher] if parse_spec(config.teacher).kind != "reference" else []), *ev.get("models", []),
-                   config.student, f"{config.student}+{adapter}"]
+        outside = [spec for spec in (config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}")
+                   if parse_spec(spec).kind != "reference"]
         configs = eval_configs(outside, config.tasks, 1, "test", dataset, None, ev.get("max_steps", 12), ev.get("max_new_tokens", 128))
         results.setdefault("outside", {})[dataset] = run_eval(
             configs, out / "eval-outside" / Path(dataset).stem,
