@@ -9,14 +9,13 @@ depth is planted, distractor facts and rules are added, and the reference evalua
 from __future__ import annotations
 
 import random
-import re
 
 from fcdpo.tasks.base import Example, Task
 from fcdpo.tasks.graders import read_label
 from fcdpo.tasks.logic_reference import Theory, evaluate
 from fcdpo.tasks.logic_sentences import GENERIC, canonical_entity, canonical_literal, read_passage
 from fcdpo.tools import LOGIC, RuleBase
-from fcdpo.tools.logic import fact, is_relation, parse_literal, predicate, query, render_literal, rule
+from fcdpo.tools.logic import fact, is_relation, parse_literal, predicate, query, render_literal, rule, split_conditions
 from fcdpo.types import Problem, Trace
 
 NAMES = ["Anne", "Bob", "Charlie", "Dave", "Erin", "Fiona", "Gary", "Harry"]
@@ -208,8 +207,8 @@ class LogicTask(Task):
             literal = canonical_literal(args.get("attribute", ""))
             return literal is not None and passage.states_fact(canonical_entity(args.get("subject", "")), literal)
         conditions = args.get("conditions")
-        if isinstance(conditions, str):  # the engine reads "big and not red" as two conditions; so does this
-            conditions = [c for c in re.split(r"\s*(?:,|\band\b)\s*", conditions) if c.strip()]
+        if isinstance(conditions, str):  # read as the engine reads it
+            conditions = split_conditions(conditions)
         if not isinstance(conditions, (list, tuple)):
             return False
         literals = [canonical_literal(c) for c in conditions]

@@ -85,6 +85,11 @@ def parse_literal(text: Any) -> tuple[str, bool]:
     return literal
 
 
+def split_conditions(text: str) -> list[str]:
+    """Conditions given as one string, as models often write them: 'big and not red' → ['big', 'not red']."""
+    return [c for c in re.split(r"\s*(?:,|\band\b)\s*", text) if c.strip()]
+
+
 def is_relation(attribute: str) -> bool:
     """'chases mouse' is a relation (a verb and its object); 'big' is an attribute."""
     words = attribute.split()
@@ -234,7 +239,7 @@ def rule(conditions: list, conclusion: str, workspace: RuleBase, subject: str = 
     """State 'if subject is all of `conditions` then subject is `conclusion`'."""
     _check_room(workspace.rules)
     if isinstance(conditions, str):
-        conditions = [c for c in re.split(r"\s*(?:,|\band\b)\s*", conditions) if c.strip()]
+        conditions = split_conditions(conditions)
     if not isinstance(conditions, (list, tuple)) or not conditions or len(conditions) > 10:
         raise ToolError("conditions must be a list of 1 to 10 attributes, e.g. [\"big\", \"not red\"]")
     conds = [parse_literal(c) for c in conditions]
