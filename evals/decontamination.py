@@ -14,13 +14,15 @@ import yaml
 
 from fcdpo.graphs.prompts import user_prompt
 from fcdpo.models import parse_spec
+from fcdpo.tasks import get_task
 from fcdpo.types import Problem
 
 TRAIN_RECORD = "fcdpo-train.yaml"
 
 
 def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
+    """Lower case, single spaces, without the sentence numbers a task may show (`logic-cite`)."""
+    return re.sub(r"\s+", " ", re.sub(r"(?m)^\s*\d+\.\s", "", text)).strip().lower()
 
 
 def training_record(spec: str) -> Path | None:
@@ -41,13 +43,12 @@ def trained_questions(record: Path) -> set[str] | None:
     if not pairs.is_file():
         return None
     questions = set()
-    prefix = _normal(user_prompt(""))
+    prefix = user_prompt("").strip()
     with pairs.open(encoding="utf-8") as handle:
         for line in handle:
             for turn in json.loads(line)["prompt"]:
                 if turn.get("role") == "user":
-                    text = _normal(str(turn.get("content", "")))
-                    questions.add(text[len(prefix) :].strip() if text.startswith(prefix) else text)
+                    questions.add(_normal(str(turn.get("content", "")).strip().removeprefix(prefix)))
     return questions
 
 
@@ -59,4 +60,4 @@ def overlap(spec: str, problems: list[Problem]) -> tuple[list[str], str | None]:
     seen = trained_questions(record)
     if seen is None:
         return [], f"{spec}: cannot check for overlap, the pairs file named in {record} is gone"
-    return [p.id for p in problems if _normal(p.question) in seen], None
+    return [p.id for p in problems if _normal(get_task(p.task).present(p.question)) in seen], None

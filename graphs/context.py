@@ -20,7 +20,7 @@ class Context:
         default=DEFAULT_MODEL,
         metadata={"description": "Model spec: a packaged name, hf:PATH, openai:MODEL, or SPEC+ADAPTER_DIR for a tuned student."},
     )
-    task: str = field(default="math", metadata={"description": "Task whose functions and grader are used: math or logic."})
+    task: str = field(default="math", metadata={"description": "Task whose functions and grader are used: math, logic or logic-cite."})
     max_steps: int = field(default=20, metadata={"description": "Stop after this many calls; the chain is then recorded as unfinished."})
     temperature: float = field(default=0.0, metadata={"description": "Sampling temperature; 0 is greedy."})
     top_p: float = field(default=1.0, metadata={"description": "Nucleus sampling mass (with temperature > 0)."})

@@ -13,10 +13,10 @@ import subprocess
 from pathlib import Path
 
 from fcdpo.graphs import nodes, parsing, prompts
-from fcdpo.tasks import get_task
+from fcdpo.tasks import get_task, logic_cite, logic_sentences
 from fcdpo.tools import arithmetic, base, control, logic, numbers
 
-CHAIN_CODE = (prompts, parsing, nodes, base, control, arithmetic, logic, numbers)
+CHAIN_CODE = (prompts, parsing, nodes, base, control, arithmetic, logic, numbers, logic_cite, logic_sentences)
 
 
 def chain_fingerprint(tasks: list[str]) -> str:

@@ -46,7 +46,7 @@ def start(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     task = get_task(runtime.context.task)
     workspace = task.new_workspace(problem_of(state, task))
     return {
-        "messages": [SystemMessage(system_prompt(task)), HumanMessage(user_prompt(state.question))],
+        "messages": [SystemMessage(system_prompt(task)), HumanMessage(user_prompt(task.present(state.question)))],
         "workspace": task.save_workspace(workspace),
         "status": "running",
     }

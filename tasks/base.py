@@ -45,6 +45,7 @@ class Task(ABC):
 
     name: str
     functions: list[Function]
+    stream: str | None = None  # draw the problems of the task of this name (a variant asks the same questions)
 
     @abstractmethod
     def make_problem(self, rng: random.Random) -> Problem:
@@ -87,6 +88,10 @@ class Task(ABC):
         """
         return self.answer_derived(trace) and self.premises_grounded(trace)
 
+    def present(self, question: str) -> str:
+        """The question as the model sees it (the default: as written)."""
+        return question
+
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """The calls of a gold chain for `problem` (the `reference` teacher's), or None when the task
         cannot solve it by itself (the default; e.g. a problem from a user's dataset)."""
@@ -115,7 +120,7 @@ class Task(ABC):
         seen: set[str] = set()
         index = 0
         while True:
-            problem = self.make_problem(random.Random(f"{self.name}:{seed}:{index}"))
+            problem = self.make_problem(random.Random(f"{self.stream or self.name}:{seed}:{index}"))
             index += 1
             if split_of(problem.question) != split or problem.question in seen:
                 continue

@@ -15,7 +15,7 @@ from typing import Any
 from fcdpo.errors import UserError
 from fcdpo.tasks import TASKS
 from fcdpo.tasks.graders import read_label, read_number
-from fcdpo.tasks.logic import LABELS
+from fcdpo.tasks.logic import LABELS, LogicTask
 from fcdpo.types import Problem
 
 
@@ -70,8 +70,8 @@ def _problem_error(row: Any, seen: set[str]) -> str | None:
         return None
     if isinstance(answer, (dict, list)):
         return f"'answer' must be a string or a number, got {type(answer).__name__}"
-    if row["task"] == "logic" and read_label(answer, LABELS) is None:
-        return f"logic answer {answer!r} is not one of {', '.join(LABELS)}"
+    if issubclass(TASKS[row["task"]], LogicTask) and read_label(answer, LABELS) is None:
+        return f"{row['task']} answer {answer!r} is not one of {', '.join(LABELS)}"
     if row["task"] == "math" and (isinstance(answer, bool) or read_number(answer) is None):
         return f"math answer {answer!r} is not one number"
     return None

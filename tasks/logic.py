@@ -142,6 +142,7 @@ class LogicTask(Task):
 
     name = "logic"
     functions = LOGIC
+    stating = ("fact", "rule")  # the calls that state a premise
 
     def __init__(self, max_depth: int = 5, max_facts: int = 20):
         if not 0 <= max_depth <= 5:
@@ -192,7 +193,7 @@ class LogicTask(Task):
         stated = False
         for step in trace.steps:
             name = step.call.get("name") if step.ok and step.call else None
-            stated = stated or name in ("fact", "rule")
+            stated = stated or name in self.stating
             if name == "query" and stated and self.check(trace.answer, step.result):
                 return True
         return False
@@ -248,9 +249,12 @@ class LogicTask(Task):
                 if matches:
                     break
             entity, attribute, positive, _ = matches[0]
-            problem = self._problem(theory, rng, entity, attribute, positive, label, depth)
-            examples.append(Example(problem.question, solution_calls(problem)))
+            examples.append(self.worked_example(self._problem(theory, rng, entity, attribute, positive, label, depth)))
         return examples
+
+    def worked_example(self, problem: Problem) -> Example:
+        """A few-shot chain: every fact and rule stated, then query and answer."""
+        return Example(problem.question, solution_calls(problem))
 
 
 def world_of(problem: Problem) -> str:
@@ -285,18 +289,23 @@ def relevant_part(theory: Theory, entity: str, attribute: str) -> Theory:
     )
 
 
+def relevant_theory(problem: Problem) -> Theory:
+    """The part of a generated problem's theory its question depends on (`relevant_part`)."""
+    theory = Theory.from_dict(problem.meta["theory"])
+    asked, statement = problem.meta["query"]
+    wanted = parse_literal(statement)[0]  # canonical: 'does not chase the mouse' → 'chases mouse'
+    attributes = {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
+    return relevant_part(theory, asked, next((a for a in attributes if parse_literal(a)[0] == wanted), wanted))
+
+
 def solution_calls(problem: Problem, relevant_only: bool = False) -> list[tuple[str, str]]:
     """The gold chain for a generated problem, run through the real engine: (call, result) texts.
 
     It states every fact and rule in the order given, or with `relevant_only` just those the
-    question depends on (`relevant_part`), then queries and answers.
+    question depends on (`relevant_theory`), then queries and answers.
     """
-    theory = Theory.from_dict(problem.meta["theory"])
+    theory = relevant_theory(problem) if relevant_only else Theory.from_dict(problem.meta["theory"])
     asked, statement = problem.meta["query"]
-    if relevant_only:
-        wanted = parse_literal(statement)[0]  # canonical: 'does not chase the mouse' → 'chases mouse'
-        attributes = {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
-        theory = relevant_part(theory, asked, next((a for a in attributes if parse_literal(a)[0] == wanted), wanted))
     workspace = RuleBase(world=theory.world)
     calls = []
     for entity, attribute, positive in theory.facts:
@@ -306,7 +315,11 @@ def solution_calls(problem: Problem, relevant_only: bool = False) -> list[tuple[
         who = f', subject="{subject}"' if subject else ""
         text = f'rule(conditions=[{conds}], conclusion="{render_literal(*conclusion)}"{who})'
         calls.append((text, rule([render_literal(*c) for c in conditions], render_literal(*conclusion), workspace, subject or "someone")))
+    return [*calls, *answer_calls(problem, workspace)]
+
+
+def answer_calls(problem: Problem, workspace: RuleBase) -> list[tuple[str, str]]:
+    """A gold chain's end: query the engine about the asked statement, answer what it returns."""
+    asked, statement = problem.meta["query"]
     answer = query(asked, statement, workspace)
-    calls.append((f'query(subject="{asked}", attribute="{statement}")', answer))
-    calls.append((f"final_answer(answer={answer})", ""))
-    return calls
+    return [(f'query(subject="{asked}", attribute="{statement}")', answer), (f"final_answer(answer={answer})", "")]

@@ -152,19 +152,41 @@ def _fact(sentence: str) -> list[tuple[str, str, bool]]:
     return [(entity, *literal) for literal in literals] if literals and entity else []
 
 
+def read_sentence(sentence: str) -> Passage:
+    """The facts and rules one sentence states (none for a question, a quote or a sentence the reader cannot read)."""
+    passage = Passage()
+    if "?" in sentence or '"' in sentence:
+        return passage
+    sentence = " ".join(sentence.lower().strip().rstrip(".!").split())
+    if not sentence:
+        return passage
+    rules = _if_rule(sentence) if sentence.startswith("if ") else _kind_rule(sentence)
+    if rules:
+        passage.rules.update(rules)
+    elif not sentence.startswith("if "):
+        passage.facts.update(_fact(sentence))
+    return passage
+
+
 @lru_cache(maxsize=256)
 def read_passage(text: str) -> Passage:
     """Every fact and rule the sentences of `text` state; questions, quotes and unreadable sentences are skipped."""
     passage = Passage()
     for sentence in _SENTENCE.split(text):
-        if "?" in sentence or '"' in sentence:
-            continue
-        sentence = " ".join(sentence.lower().strip().rstrip(".!").split())
-        if not sentence:
-            continue
-        rules = _if_rule(sentence) if sentence.startswith("if ") else _kind_rule(sentence)
-        if rules:
-            passage.rules.update(rules)
-        elif not sentence.startswith("if "):
-            passage.facts.update(_fact(sentence))
+        read = read_sentence(sentence)
+        passage.facts |= read.facts
+        passage.rules |= read.rules
     return passage
+
+
+@lru_cache(maxsize=256)
+def split_passage(text: str) -> tuple[tuple[str, ...], str]:
+    """A problem as its passage's sentences and the question after them.
+
+    The passage is the run of sentences before the first one that asks (a '?') or quotes the
+    statement asked about; the rest is the question. 'Anne is big. If ... Is "Anne is red" true?'
+    → (('Anne is big.', 'If ...'), 'Is "Anne is red" true?').
+    """
+    sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    end = next((i for i, s in enumerate(sentences) if "?" in s or '"' in s), len(sentences))
+    return tuple(sentences[:end]), " ".join(sentences[end:])

@@ -127,6 +127,7 @@ class RuleBase:
     world: str = "closed"
     facts: set[tuple[str, str, bool]] = field(default_factory=set)
     rules: list[Rule] = field(default_factory=list)
+    sentences: tuple[str, ...] = ()  # the problem's passage, for citing a sentence by number; not saved (the problem has it)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form kept in the graph state."""

@@ -1,0 +1,119 @@
+"""The logic task with premises cited, not restated: the model names a sentence of the problem by its number.
+
+Students taught to restate facts and rules (`fact`, `rule`) learn the form of a derivation and
+then invent premises: a ladder of rules the passage does not contain that often lands on the
+right label anyway (docs/experiments.md, row 13). Here a premise can only come from the text:
+`sentence(number=3)` makes the engine read sentence 3 of the problem (`logic_sentences`) and add
+what it states. The model chooses which sentences matter, queries and answers. The questions
+are the logic task's own (same generator, same stream), shown with numbered sentences.
+"""
+
+from __future__ import annotations
+
+from fcdpo.tasks.base import Example
+from fcdpo.tasks.logic import LogicTask, answer_calls, relevant_theory
+from fcdpo.tasks.logic_reference import Theory
+from fcdpo.tasks.logic_sentences import canonical_entity, canonical_literal, read_sentence, split_passage
+from fcdpo.tools import LOGIC, RuleBase
+from fcdpo.tools.base import Function, ToolError
+from fcdpo.tools.logic import SOMEONE, fact, render_literal, rule
+from fcdpo.types import Problem
+
+
+def sentence(number: int, workspace: RuleBase) -> str:
+    """State what sentence `number` of the problem says: the engine reads its facts or rule."""
+    count = len(workspace.sentences)
+    try:
+        value = float(str(number).strip())  # 3, 3.0 and "3" alike: models write numbers every way
+    except ValueError:
+        value = 0.5
+    if not value.is_integer():
+        raise ToolError(f"number must be a sentence number from 1 to {count}")
+    index = int(value)
+    if not 1 <= index <= count:
+        raise ToolError(f"there is no sentence {index}; the problem's sentences are numbered 1 to {count}")
+    read = read_sentence(workspace.sentences[index - 1])
+    if not read.facts and not read.rules:
+        raise ToolError(f"sentence {index} states no fact or rule the engine can read")
+    notes = [fact(entity, render_literal(attribute, positive), workspace) for entity, attribute, positive in sorted(read.facts)]
+    for subject, conditions, conclusion in sorted(read.rules, key=repr):
+        notes.append(rule([render_literal(*c) for c in sorted(conditions)], render_literal(*conclusion), workspace, subject or SOMEONE))
+    return "; ".join(notes)
+
+
+SENTENCE = Function(sentence, "State the facts or rule a sentence of the problem says, by its number; the engine reads it.",
+                    "sentence(number=2)")
+QUERY = next(f for f in LOGIC if f.name == "query")
+
+
+def numbered(question: str) -> str:
+    """'1. Anne is big.\\n2. If ...\\nIs the statement ...': the passage one numbered sentence a line."""
+    sentences, ask = split_passage(question)
+    return "\n".join([*(f"{i}. {text}" for i, text in enumerate(sentences, start=1)), ask])
+
+
+def cited_sentence(sentences: list, statement: tuple, is_rule: bool) -> int | None:
+    """The number of the first sentence that states a theory's fact (entity, attribute, positive) or rule
+    (subject, conditions, conclusion); None when none does."""
+    for number, read in enumerate(sentences, start=1):
+        if is_rule:
+            subject, conditions, conclusion = statement
+            literals = frozenset(canonical_literal(render_literal(*c)) for c in conditions)
+            owner = canonical_entity(subject) if subject else None
+            if read.states_rule(owner, literals, canonical_literal(render_literal(*conclusion))):
+                return number
+        elif read.states_fact(canonical_entity(statement[0]), canonical_literal(render_literal(*statement[1:]))):
+            return number
+    return None
+
+
+class LogicCiteTask(LogicTask):
+    """Rule-base questions answered by citing the problem's sentences, querying the engine and answering."""
+
+    name = "logic-cite"
+    stream = "logic"
+    functions = [SENTENCE, QUERY]
+    stating = ("sentence",)
+
+    def present(self, question: str) -> str:
+        """The passage with its sentences numbered, then the question."""
+        return numbered(question)
+
+    def statement_grounded(self, problem: Problem, call: dict) -> bool | None:
+        """A cited sentence is in the problem by construction."""
+        return True if call.get("name") == "sentence" else None
+
+    def reference_calls(self, problem: Problem) -> list[str] | None:
+        """Cite the sentences stating what the question depends on, query, answer; None for others' problems."""
+        if "theory" not in problem.meta:
+            return None
+        chain = self.cite_calls(problem, relevant_theory(problem))
+        return None if chain is None else [call for call, _ in chain]
+
+    def cite_calls(self, problem: Problem, theory: Theory) -> list[tuple[str, str]] | None:
+        """The (call, result) chain citing the sentences that state `theory`, run through the real tools."""
+        passage, _ = split_passage(problem.question)
+        read = [read_sentence(text) for text in passage]
+        numbers = [cited_sentence(read, f, is_rule=False) for f in theory.facts]
+        numbers += [cited_sentence(read, r, is_rule=True) for r in theory.rules]
+        if None in numbers:
+            return None
+        workspace = self.new_workspace(problem)
+        calls = [(f"sentence(number={n})", sentence(n, workspace)) for n in dict.fromkeys(numbers)]
+        return [*calls, *answer_calls(problem, workspace)]
+
+    def worked_example(self, problem: Problem) -> Example:
+        """A few-shot chain: every sentence cited, then query and answer."""
+        chain = self.cite_calls(problem, Theory.from_dict(problem.meta["theory"]))
+        assert chain is not None, "the generator writes only sentences the reader reads"
+        return Example(self.present(problem.question), chain)
+
+    def new_workspace(self, problem: Problem) -> RuleBase:
+        """An empty rule base with the problem's semantics and its numbered sentences."""
+        return RuleBase(world=super().new_workspace(problem).world, sentences=split_passage(problem.question)[0])
+
+    def load_workspace(self, data, problem: Problem) -> RuleBase:
+        """The rule base from the graph state, with the problem's sentences."""
+        workspace = super().load_workspace(data, problem)
+        workspace.sentences = split_passage(problem.question)[0]
+        return workspace
