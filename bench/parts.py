@@ -1,10 +1,10 @@
 """Benchmark parts; each runs in its own process (so its peak RSS is its own) and prints one JSON line.
 
-    python bench/parts.py load MODEL
-    python bench/parts.py prefix MODEL STEPS
-    python bench/parts.py graph MODEL
-    python bench/parts.py batch MODEL CHAINS STEPS
-    python bench/parts.py dpo MODEL STEPS [ROUNDS]
+python bench/parts.py load MODEL
+python bench/parts.py prefix MODEL STEPS
+python bench/parts.py graph MODEL
+python bench/parts.py batch MODEL CHAINS STEPS
+python bench/parts.py dpo MODEL STEPS [ROUNDS]
 """
 
 from __future__ import annotations
@@ -38,7 +38,11 @@ def load(model: str) -> dict:
     started = time.perf_counter()
     AutoModelForCausalLM.from_pretrained(checkpoint_dir(model), dtype=torch.float32)
     cached_s = time.perf_counter() - started
-    return {"gguf_load_s": round(gguf_s, 2), "cached_load_s": round(cached_s, 2), "load_speedup": round(gguf_s / cached_s, 2)}
+    return {
+        "gguf_load_s": round(gguf_s, 2),
+        "cached_load_s": round(cached_s, 2),
+        "load_speedup": round(gguf_s / cached_s, 2),
+    }
 
 
 def _replay_conversation(steps: int):
@@ -111,7 +115,11 @@ def graph(model: str) -> dict:
         started = time.perf_counter()
         solve(problem, Context(task=task, max_steps=6), graph=compiled)
         total += time.perf_counter() - started
-    return {"graph_s": round(total, 2), "model_s": round(timer.total, 2), "graph_overhead": round((total - timer.total) / timer.total, 4)}
+    return {
+        "graph_s": round(total, 2),
+        "model_s": round(timer.total, 2),
+        "graph_overhead": round((total - timer.total) / timer.total, 4),
+    }
 
 
 def batch(model: str, chains: int, steps: int) -> dict:
@@ -126,7 +134,11 @@ def batch(model: str, chains: int, steps: int) -> dict:
     chat = load_chat_model(model, max_new_tokens=48)
     lm = load_pretrained(chat.model_path, None)
     compiled = build_graph(chat)
-    jobs = [(problem, Context(task=task, max_steps=steps)) for task in ("math", "logic") for problem in get_task(task).problems("test", chains // 2)]
+    jobs = [
+        (problem, Context(task=task, max_steps=steps))
+        for task in ("math", "logic")
+        for problem in get_task(task).problems("test", chains // 2)
+    ]
     chat.invoke("Hello")  # warm-up: the load and first-call costs stay out of the timing
     figures, outputs = {}, {}
     for mode, workers in (("single", 1), ("concurrent", len(jobs))):
@@ -141,13 +153,17 @@ def batch(model: str, chains: int, steps: int) -> dict:
         outputs[mode] = [[s.text for s in t.steps] for t in traces]
         figures[f"{mode}_s"], figures[f"{mode}_tokens"] = round(seconds, 2), tokens
         figures[f"{mode}_tokens_per_s"] = round(tokens / seconds, 2)
-        steps_, rows, prefill_s, decode_s = (after - first for after, first in zip((b.steps, b.row_steps, b.prefill_s, b.decode_s), before))
+        steps_, rows, prefill_s, decode_s = (
+            after - first for after, first in zip((b.steps, b.row_steps, b.prefill_s, b.decode_s), before, strict=True)
+        )
         figures[f"{mode}_rows_per_forward"] = round(rows / max(1, steps_), 2)
         figures[f"{mode}_prefill_s"], figures[f"{mode}_decode_s"] = round(prefill_s, 2), round(decode_s, 2)
         figures[f"{mode}_decode_tokens_per_s"] = round(rows / decode_s, 2) if decode_s else 0.0
     # The same model on replies that run to the token budget: the ceiling batching reaches when
     # decoding, not prefilling, is the work (agent steps are short replies to long prompts).
-    texts = [f"Write a short story about a {animal}." for animal in ("cat", "dog", "fox", "owl", "bee", "elk", "yak", "emu")]
+    texts = [
+        f"Write a short story about a {animal}." for animal in ("cat", "dog", "fox", "owl", "bee", "elk", "yak", "emu")
+    ]
     free = load_chat_model(model, max_new_tokens=48)
     for mode, workers in (("single", 1), ("concurrent", len(texts))):
         lm.prefix_cache.clear()
@@ -155,21 +171,30 @@ def batch(model: str, chains: int, steps: int) -> dict:
         with ThreadPoolExecutor(workers) as pool:
             replies = list(pool.map(free.invoke, texts))
         seconds = time.perf_counter() - started
-        figures[f"free_text_{mode}_tokens_per_s"] = round(sum(r.usage_metadata["output_tokens"] for r in replies) / seconds, 2)
+        figures[f"free_text_{mode}_tokens_per_s"] = round(
+            sum(r.usage_metadata["output_tokens"] for r in replies) / seconds, 2
+        )
     return {
         "chains": len(jobs),
         "max_steps": steps,
         **figures,
-        "free_text_speedup": round(figures["free_text_concurrent_tokens_per_s"] / figures["free_text_single_tokens_per_s"], 2),
+        "free_text_speedup": round(
+            figures["free_text_concurrent_tokens_per_s"] / figures["free_text_single_tokens_per_s"], 2
+        ),
         "same_chains": outputs["single"] == outputs["concurrent"],
         "batch_speedup": round(figures["concurrent_tokens_per_s"] / figures["single_tokens_per_s"], 2),
-        "decode_only_speedup": round(figures["concurrent_decode_tokens_per_s"] / figures["single_decode_tokens_per_s"], 2),
+        "decode_only_speedup": round(
+            figures["concurrent_decode_tokens_per_s"] / figures["single_decode_tokens_per_s"], 2
+        ),
         "peak_rss_mb": peak_rss_mb(),
     }
 
 
 def dpo(model: str, steps: int, rounds: int = 2) -> dict:
-    """Step time of `fcdpo train` ÷ a plain TRL DPOTrainer script with the same config and pairs; and with --precompute-ref."""
+    """Step time of `fcdpo train` ÷ a plain TRL DPOTrainer script with the same config and pairs.
+
+    And the same with --precompute-ref.
+    """
     import torch
     from datasets import load_dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -189,9 +214,11 @@ def dpo(model: str, steps: int, rounds: int = 2) -> dict:
         # The plain script: TRL as its docs show it, same settings, same file, no fcdpo code in the loop.
         dpo_config, lora_config = build(resolve(None, flags), out, cuda=False)
         trainer = DPOTrainer(
-            model=AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32), args=dpo_config,
+            model=AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32),
+            args=dpo_config,
             train_dataset=load_dataset("json", data_files=str(pairs / "pairs.jsonl"), split="train"),
-            processing_class=AutoTokenizer.from_pretrained(path), peft_config=lora_config,
+            processing_class=AutoTokenizer.from_pretrained(path),
+            peft_config=lora_config,
         )
         return trainer.train().metrics["train_runtime"]
 
@@ -201,7 +228,9 @@ def dpo(model: str, steps: int, rounds: int = 2) -> dict:
     for round_ in range(rounds):
         times["ours"].append(run_train(model, pairs, work / f"ours-{round_}", None, flags)["train_runtime"])
         times["plain"].append(plain_trl(work / f"plain-{round_}"))
-        times["ours_pre"].append(run_train(model, pairs, work / f"pre-{round_}", None, {**flags, "precompute_ref": True})["train_runtime"])
+        times["ours_pre"].append(
+            run_train(model, pairs, work / f"pre-{round_}", None, {**flags, "precompute_ref": True})["train_runtime"]
+        )
     ours, plain, ours_pre = (min(times[k]) for k in ("ours", "plain", "ours_pre"))
     return {
         "steps": steps,

@@ -30,12 +30,32 @@ TARGETS = {
 
 def machine() -> dict:
     """What the figures were measured on."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
-    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), None)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (
+            int(line.split()[1]) // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        None,
+    )
     import torch
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(), "torch": torch.__version__,
-            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_mb": mem,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
 
 
 def run_part(*args) -> dict:
@@ -43,7 +63,10 @@ def run_part(*args) -> dict:
     started = time.perf_counter()
     result = subprocess.run([sys.executable, str(HERE / "parts.py"), *map(str, args)], capture_output=True, text=True)
     if result.returncode != 0:
-        return {"part": args[0], "error": result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "failed"}
+        return {
+            "part": args[0],
+            "error": result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "failed",
+        }
     data = json.loads(result.stdout.strip().splitlines()[-1])
     data["wall_s"] = round(time.perf_counter() - started, 1)
     print(f"bench: {args[0]} done in {data['wall_s']} s", file=sys.stderr)
@@ -56,7 +79,8 @@ def markdown(results: dict) -> str:
         f"# Benchmarks ({results['mode']} mode, {results['date']})",
         "",
         f"Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
-        f"{results['machine']['memory_mb']} MB, torch {results['machine']['torch']}, GPU: {results['machine']['gpu'] or 'none'}.",
+        f"{results['machine']['memory_mb']} MB, torch {results['machine']['torch']}, GPU: "
+        f"{results['machine']['gpu'] or 'none'}.",
         "",
         "| figure | value | target | raw figures |",
         "|---|---|---|---|",
@@ -91,7 +115,13 @@ def main() -> int:
         "generation_peak_rss_mb": max(prefix.get("peak_rss_mb", 0), batch.get("peak_rss_mb", 0)) or None,
         "training_peak_rss_mb": dpo.get("peak_rss_mb"),
     }
-    results = {"mode": "quick" if args.quick else "full", "model": model, "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "figures": figures}
+    results = {
+        "mode": "quick" if args.quick else "full",
+        "model": model,
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": machine(),
+        "figures": figures,
+    }
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (HERE / "results.md").write_text(markdown(results))
     print(markdown(results))

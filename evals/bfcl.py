@@ -43,7 +43,9 @@ def load_category(category: str, limit: int | None = None) -> list[dict[str, Any
     data = _data_dir()
     stem = f"BFCL_v4_{CATEGORIES[category]}.json"
     entries = [json.loads(line) for line in (data / stem).read_text().splitlines() if line.strip()]
-    answers = {a["id"]: a["ground_truth"] for a in map(json.loads, (data / "possible_answer" / stem).read_text().splitlines())}
+    answers = {
+        a["id"]: a["ground_truth"] for a in map(json.loads, (data / "possible_answer" / stem).read_text().splitlines())
+    }
     for entry in entries:
         entry["ground_truth"] = answers[entry["id"]]
         entry["category"] = category
@@ -64,11 +66,16 @@ def _aliased(entry: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str
 
 def prompt(entry: dict[str, Any]) -> list:
     """The entry's functions described in the system prompt (our text protocol) and its user turns."""
-    lines = ["You can call these functions. Reply with exactly one call, such as name(arg=value), and nothing else.", ""]
+    lines = [
+        "You can call these functions. Reply with exactly one call, such as name(arg=value), and nothing else.",
+        "",
+    ]
     for fn in _aliased(entry)[0]:
         props = fn["parameters"].get("properties", {})
         required = set(fn["parameters"].get("required", []))
-        params = ", ".join(f"{p}: {spec.get('type', 'any')}{'' if p in required else ' = optional'}" for p, spec in props.items())
+        params = ", ".join(
+            f"{p}: {spec.get('type', 'any')}{'' if p in required else ' = optional'}" for p, spec in props.items()
+        )
         details = "; ".join(f"{p}: {spec.get('description', '')}" for p, spec in props.items())
         lines.append(f"- {fn['name']}({params}): {fn.get('description', '')} Parameters: {details}")
     turns = [turn["content"] for turn in entry["question"][0] if turn["role"] == "user"]
@@ -78,7 +85,8 @@ def prompt(entry: dict[str, Any]) -> list:
 def _ast_checker():
     """BFCL's AST checker. Its module imports BFCL's model registry, which imports every
     provider SDK; the checker only consults that registry for dotted function names, which
-    we never pass (see `alias`), so an empty stand-in lets it import without the SDKs."""
+    we never pass (see `alias`), so an empty stand-in lets it import without the SDKs.
+    """
     _data_dir()
     name = "bfcl_eval.constants.model_config"
     try:
@@ -101,7 +109,9 @@ def check(entry: dict[str, Any], call: Call | None) -> tuple[bool, str | None]:
     from bfcl_eval.constants.enums import Language
 
     functions, answers = _aliased(entry)
-    result = _ast_checker().ast_checker(functions, [{call.name: call.args}], answers, Language.PYTHON, CATEGORIES[entry["category"]], "fcdpo")
+    result = _ast_checker().ast_checker(
+        functions, [{call.name: call.args}], answers, Language.PYTHON, CATEGORIES[entry["category"]], "fcdpo"
+    )
     return bool(result["valid"]), "; ".join(result.get("error", [])) or None
 
 
@@ -117,14 +127,24 @@ def solve_entry(model, entry: dict[str, Any]) -> dict[str, Any]:
     call = parsed if isinstance(parsed, Call) else None
     correct, error = check(entry, call)
     return {
-        "id": entry["id"], "category": entry["category"], "reply": reply.content,
-        "call": call.to_dict() if call else None, "correct": correct,
+        "id": entry["id"],
+        "category": entry["category"],
+        "reply": reply.content,
+        "call": call.to_dict() if call else None,
+        "correct": correct,
         "error": error if call else parsed.message,
     }
 
 
-def run_bfcl(spec: str, categories: list[str], limit: int | None, out: Path, concurrency: int = 4,
-             base_url: str | None = None, progress: bool = True) -> list[dict[str, Any]]:
+def run_bfcl(
+    spec: str,
+    categories: list[str],
+    limit: int | None,
+    out: Path,
+    concurrency: int = 4,
+    base_url: str | None = None,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
     """Judged replies of one model on the categories; resumes from `out` (JSONL, one line per entry)."""
     from fcdpo.models import load_chat_model
 
@@ -141,8 +161,11 @@ def run_bfcl(spec: str, categories: list[str], limit: int | None, out: Path, con
     if todo:
         model = load_chat_model(spec, temperature=0.0, max_new_tokens=160, base_url=base_url)
         out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("a", encoding="utf-8") as handle, ThreadPoolExecutor(concurrency) as pool, \
-                tqdm(total=len(todo), desc=f"bfcl {spec}", unit="entry", disable=not progress) as bar:
+        with (
+            out.open("a", encoding="utf-8") as handle,
+            ThreadPoolExecutor(concurrency) as pool,
+            tqdm(total=len(todo), desc=f"bfcl {spec}", unit="entry", disable=not progress) as bar,
+        ):
             for record in pool.map(lambda e: solve_entry(model, e), todo):
                 handle.write(json.dumps(record) + "\n")
                 handle.flush()

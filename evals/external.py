@@ -34,8 +34,11 @@ def gsm_symbolic(problems: int, seed: int = 0) -> list[Problem]:
     for index, item in enumerate(reasoning_gym.create_dataset("gsm_symbolic", size=problems, seed=seed)):
         if read_number(item["answer"]) is None:  # the strict grader could never accept any answer to it
             continue
-        meta = {"source": "reasoning-gym gsm_symbolic (GSM8K test templates)", "template": item["metadata"].get("source_index"),
-                "seed": seed}
+        meta = {
+            "source": "reasoning-gym gsm_symbolic (GSM8K test templates)",
+            "template": item["metadata"].get("source_index"),
+            "seed": seed,
+        }
         found.append(Problem(f"gsm-symbolic-{seed}-{index}", "math", item["question"], str(item["answer"]), meta))
     return found
 

@@ -21,7 +21,9 @@ def regrade(traces: list[Trace]) -> list[Trace]:
     """
     for trace in traces:
         if trace.problem.answer is not None and trace.status != "failed":
-            right = trace.status == "finished" and get_task(trace.problem.task).check(trace.answer, trace.problem.answer)
+            right = trace.status == "finished" and get_task(trace.problem.task).check(
+                trace.answer, trace.problem.answer
+            )
             trace.verdict = "correct" if right else "incorrect"
     return traces
 
@@ -29,7 +31,8 @@ def regrade(traces: list[Trace]) -> list[Trace]:
 def task_figures(traces: list[Trace]) -> dict[str, Any]:
     """Accuracy with its 95% Wilson interval, valid-call and unfinished rates, steps, tokens, latency, and
     how many right answers were derived by a function (`correct_derived`) from premises the problem states
-    (`correct_grounded`: the headline for logic, where a made-up rule base often lands on the right label)."""
+    (`correct_grounded`: the headline for logic, where a made-up rule base often lands on the right label).
+    """
     steps = [step for trace in traces for step in trace.steps]
     correct = sum(trace.verdict == "correct" for trace in traces)
     low, high = wilson(correct, len(traces))
@@ -40,13 +43,19 @@ def task_figures(traces: list[Trace]) -> dict[str, Any]:
         "ci_low": round(low, 4),
         "ci_high": round(high, 4),
         "valid_call_rate": round(sum(step.ok for step in steps) / len(steps), 4) if steps else 0.0,
-        "unfinished_rate": round(sum(trace.status != "finished" for trace in traces) / len(traces), 4) if traces else 0.0,
+        "unfinished_rate": round(sum(trace.status != "finished" for trace in traces) / len(traces), 4)
+        if traces
+        else 0.0,
         "failed": sum(trace.status == "failed" for trace in traces),
         "mean_steps": _mean([len(trace.steps) for trace in traces]),
         "mean_output_tokens": _mean([trace.usage.get("output_tokens", 0) for trace in traces]),
         "mean_latency_s": _mean([trace.seconds for trace in traces]),
-        "correct_derived": sum(trace.verdict == "correct" and get_task(trace.problem.task).answer_derived(trace) for trace in traces),
-        "correct_grounded": sum(trace.verdict == "correct" and get_task(trace.problem.task).answer_grounded(trace) for trace in traces),
+        "correct_derived": sum(
+            trace.verdict == "correct" and get_task(trace.problem.task).answer_derived(trace) for trace in traces
+        ),
+        "correct_grounded": sum(
+            trace.verdict == "correct" and get_task(trace.problem.task).answer_grounded(trace) for trace in traces
+        ),
         **statement_grounding(traces),
         **answer_spread(traces),
     }
@@ -56,7 +65,9 @@ def statement_grounding(traces: list[Trace]) -> dict[str, Any]:
     """How many premises the chains stated (logic facts and rules that ran) and how many the problem says."""
     verdicts = [
         get_task(trace.problem.task).statement_grounded(trace.problem, step.call)
-        for trace in traces for step in trace.steps if step.ok and step.call
+        for trace in traces
+        for step in trace.steps
+        if step.ok and step.call
     ]
     stated = [v for v in verdicts if v is not None]
     return {"statements": len(stated), "statements_grounded": sum(stated)}
@@ -82,7 +93,8 @@ def answer_spread(traces: list[Trace]) -> dict[str, Any]:
 
 def paired(a: list[Trace], b: list[Trace]) -> dict[str, Any]:
     """Two models on the same problems: who solved what, exact McNemar and Wilcoxon p-values, the accuracy
-    difference B − A with its paired bootstrap 95% interval, and the smallest difference n problems can detect."""
+    difference B − A with its paired bootstrap 95% interval, and the smallest difference n problems can detect.
+    """
     right_a = {t.problem.id: t.verdict == "correct" for t in a}
     right_b = {t.problem.id: t.verdict == "correct" for t in b}
     shared = sorted(right_a.keys() & right_b.keys())

@@ -14,7 +14,8 @@ def markdown(results: dict[str, Any]) -> str:
     """`results.md`: per model × task figures, then every paired comparison."""
     lines = [
         "| model | task | accuracy (95% CI) | correct | grounded right answers | right answers a function derived "
-        "| premises in the problem | valid calls | unfinished | mean steps | mean out tokens | mean latency s | commonest answer |",
+        "| premises in the problem | valid calls | unfinished | mean steps | mean out tokens | mean latency s | "
+        "commonest answer |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     baselines = {}
@@ -23,32 +24,48 @@ def markdown(results: dict[str, Any]) -> str:
             top = f"`{f['top_answer']}` {f['top_answer_share']:.0%}" if f.get("top_answer") is not None else "none"
             stated = f"{f['statements_grounded']}/{f['statements']}" if f.get("statements") else "none stated"
             lines.append(
-                f"| `{model}` | {task} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | {f['correct']}/{f['problems']} "
-                f"| {f.get('correct_grounded', '?')}/{f['problems']} | {f['correct_derived']}/{f['correct']} | {stated} "
-                f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | {f['mean_output_tokens']} | {f['mean_latency_s']} | {top} |"
+                f"| `{model}` | {task} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | "
+                f"{f['correct']}/{f['problems']} "
+                f"| {f.get('correct_grounded', '?')}/{f['problems']} | {f['correct_derived']}/{f['correct']} | "
+                f"{stated} "
+                f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | "
+                f"{f['mean_output_tokens']} | {f['mean_latency_s']} | {top} |"
             )
             baselines.setdefault(task, f"{task} {f['majority_baseline']:.0%} (`{f['majority_truth']}`)")
     if baselines:
-        lines += ["", "Answering the commonest true answer to every problem, without reasoning, would score: " + ", ".join(baselines.values()) + ".",
-                  "A grounded right answer is right, returned by one of the task's functions, and derived only from premises the "
-                  "problem states (logic: every stated fact and rule is a sentence of the problem). A right answer no function "
-                  "derived was stated: a guess, or a logic query on an empty rule base."]
+        lines += [
+            "",
+            "Answering the commonest true answer to every problem, without reasoning, would score: "
+            + ", ".join(baselines.values())
+            + ".",
+            "A grounded right answer is right, returned by one of the task's functions, and derived only from "
+            "premises the "
+            "problem states (logic: every stated fact and rule is a sentence of the problem). A right answer no "
+            "function "
+            "derived was stated: a guess, or a logic query on an empty rule base.",
+        ]
     if results["comparisons"]:
         lines += [
             "",
-            "Paired on the same problems: accuracy difference B − A with its paired bootstrap 95% interval; the smallest "
+            "Paired on the same problems: accuracy difference B − A with its paired bootstrap 95% interval; the "
+            "smallest "
             "difference these problems detect (80% power, two-sided 5%, at the observed disagreement); exact McNemar; "
             "Wilcoxon signed-rank as in the paper:",
             "",
-            "| A | B | task | B − A (95% CI) | detectable | only A right | only B right | both | neither | McNemar p | Wilcoxon p |",
+            "| A | B | task | B − A (95% CI) | detectable | only A right | only B right | both | neither | McNemar "
+            "p | Wilcoxon p |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for c in results["comparisons"]:
             mde = "n/a" if c.get("min_detectable_effect") is None else f"±{c['min_detectable_effect']:.1%}"
-            difference = (f"{c['difference']:+.1%} ({c['difference_ci_low']:+.1%} to {c['difference_ci_high']:+.1%})"
-                          if "difference" in c else "n/a")
+            difference = (
+                f"{c['difference']:+.1%} ({c['difference_ci_low']:+.1%} to {c['difference_ci_high']:+.1%})"
+                if "difference" in c
+                else "n/a"
+            )
             lines.append(
-                f"| `{c['a']}` | `{c['b']}` | {c['task']} | {difference} | {mde} | {c['only_a']} | {c['only_b']} | {c['both']} "
+                f"| `{c['a']}` | `{c['b']}` | {c['task']} | {difference} | {mde} | {c['only_a']} | {c['only_b']} | "
+                f"{c['both']} "
                 f"| {c['neither']} | {_p(c['mcnemar_p'])} | {_p(c['wilcoxon_p'])} |"
             )
     for note in results.get("notes", []):
@@ -61,12 +78,16 @@ def bfcl_markdown(results: dict[str, Any]) -> str:
     lines = ["| model | BFCL category | accuracy (95% CI) | correct | a call was read |", "|---|---|---|---|---|"]
     for model, categories in results["bfcl"].items():
         for category, f in categories.items():
-            lines.append(f"| `{model}` | {category} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | "
-                         f"{f['correct']}/{f['problems']} | {f['valid_call_rate']:.1%} |")
+            lines.append(
+                f"| `{model}` | {category} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | "
+                f"{f['correct']}/{f['problems']} | {f['valid_call_rate']:.1%} |"
+            )
     if results["bfcl_comparisons"]:
         lines += ["", "| A | B | category | only A right | only B right | McNemar p |", "|---|---|---|---|---|---|"]
         for c in results["bfcl_comparisons"]:
-            lines.append(f"| `{c['a']}` | `{c['b']}` | {c['category']} | {c['only_a']} | {c['only_b']} | {_p(c['mcnemar_p'])} |")
+            lines.append(
+                f"| `{c['a']}` | `{c['b']}` | {c['category']} | {c['only_a']} | {c['only_b']} | {_p(c['mcnemar_p'])} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -87,7 +108,10 @@ def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
         figures = [results["models"][model].get(task) for task in tasks]
         xs = [t + (i - (len(models) - 1) / 2) * width for t in range(len(tasks))]
         acc = [f["accuracy"] if f else 0 for f in figures]
-        err = [[a - f["ci_low"] if f else 0 for a, f in zip(acc, figures)], [f["ci_high"] - a if f else 0 for a, f in zip(acc, figures)]]
+        err = [
+            [a - f["ci_low"] if f else 0 for a, f in zip(acc, figures, strict=True)],
+            [f["ci_high"] - a if f else 0 for a, f in zip(acc, figures, strict=True)],
+        ]
         ax.bar(xs, acc, width, yerr=err, capsize=3, label=model)
     ax.set_xticks(range(len(tasks)), tasks)
     ax.set_ylim(0, 1)

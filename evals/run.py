@@ -40,7 +40,8 @@ def model_dir(spec: str) -> str:
 
 def default_out(config: GenerateConfig) -> Path:
     """`runs/eval/<problems>`: one dir per problem set (file content or tasks, split and count), so
-    evaluating on another dataset never collides with an earlier run and the same command resumes."""
+    evaluating on another dataset never collides with an earlier run and the same command resumes.
+    """
     if config.dataset:
         source = f"{Path(config.dataset).stem}-{config.dataset_sha256[:8]}-n{config.problems}"
     else:
@@ -49,8 +50,14 @@ def default_out(config: GenerateConfig) -> Path:
 
 
 def eval_configs(
-    models: list[str], tasks: list[str], problems: int, split: str, dataset: str | None, limit: int | None,
-    max_steps: int, max_new_tokens: int,
+    models: list[str],
+    tasks: list[str],
+    problems: int,
+    split: str,
+    dataset: str | None,
+    limit: int | None,
+    max_steps: int,
+    max_new_tokens: int,
 ) -> list[GenerateConfig]:
     """One greedy single-sample generate config per model, all on the same problems."""
     if not models:
@@ -67,13 +74,24 @@ def eval_configs(
     elif limit is not None:
         problems = min(problems, limit)
     return [
-        GenerateConfig(teacher=spec, tasks=tasks, problems=problems, samples=1, split=split, temperature=0.0,
-                       max_steps=max_steps, max_new_tokens=max_new_tokens, dataset=dataset)
+        GenerateConfig(
+            teacher=spec,
+            tasks=tasks,
+            problems=problems,
+            samples=1,
+            split=split,
+            temperature=0.0,
+            max_steps=max_steps,
+            max_new_tokens=max_new_tokens,
+            dataset=dataset,
+        )
         for spec in models
     ]
 
 
-def run_eval(configs: list[GenerateConfig], out: Path, options: RunOptions, allow_overlap: bool = False) -> dict[str, Any]:
+def run_eval(
+    configs: list[GenerateConfig], out: Path, options: RunOptions, allow_overlap: bool = False
+) -> dict[str, Any]:
     """Run (or resume) every model's chains, then compute and write the results."""
     problems = select_problems(configs[0])
     notes = []
@@ -82,8 +100,10 @@ def run_eval(configs: list[GenerateConfig], out: Path, options: RunOptions, allo
         if note:
             notes.append(note)
         if seen:
-            message = (f"{len(seen)} of the {len(problems)} evaluation problems (e.g. {seen[0]}) are in the pairs "
-                       f"{config.teacher} was trained on")
+            message = (
+                f"{len(seen)} of the {len(problems)} evaluation problems (e.g. {seen[0]}) are in the pairs "
+                f"{config.teacher} was trained on"
+            )
             if not allow_overlap:
                 raise UserError(f"{message}; evaluate on other problems or pass --allow-overlap")
             notes.append(f"{message} (--allow-overlap)")
@@ -96,8 +116,13 @@ def run_eval(configs: list[GenerateConfig], out: Path, options: RunOptions, allo
         run_generate(config, run_dir, options)
         traces[config.teacher] = regrade(read_traces(run_dir / TRACES)[0])
     results = summarize(traces, notes)
-    results["config"] = {"problems": len(problems), "split": configs[0].split, "dataset": configs[0].dataset,
-                         "max_steps": configs[0].max_steps, "max_new_tokens": configs[0].max_new_tokens}
+    results["config"] = {
+        "problems": len(problems),
+        "split": configs[0].split,
+        "dataset": configs[0].dataset,
+        "max_steps": configs[0].max_steps,
+        "max_new_tokens": configs[0].max_new_tokens,
+    }
     out.mkdir(parents=True, exist_ok=True)
     (out / RESULTS).write_text(json.dumps(results, indent=2) + "\n")
     (out / "results.md").write_text(markdown(results))
@@ -105,7 +130,9 @@ def run_eval(configs: list[GenerateConfig], out: Path, options: RunOptions, allo
     return results
 
 
-def run_bfcl_eval(models: list[str], categories: list[str], limit: int | None, out: Path, options: RunOptions) -> dict[str, Any]:
+def run_bfcl_eval(
+    models: list[str], categories: list[str], limit: int | None, out: Path, options: RunOptions
+) -> dict[str, Any]:
     """Every model on the same BFCL entries; accuracy with intervals per category and paired tests."""
     from fcdpo.evals.bfcl import load_category, run_bfcl
 
@@ -116,8 +143,15 @@ def run_bfcl_eval(models: list[str], categories: list[str], limit: int | None, o
     records = {}
     for spec in models:
         parse_spec(spec)
-        records[spec] = run_bfcl(spec, categories, limit, out / "bfcl" / f"{model_dir(spec)}.jsonl",
-                                 options.concurrency, options.base_url, options.progress)
+        records[spec] = run_bfcl(
+            spec,
+            categories,
+            limit,
+            out / "bfcl" / f"{model_dir(spec)}.jsonl",
+            options.concurrency,
+            options.base_url,
+            options.progress,
+        )
     results = {"bfcl": {}, "bfcl_comparisons": [], "config": {"bfcl": categories, "limit": limit}, "notes": []}
     for spec, rows in records.items():
         results["bfcl"][spec] = {}
@@ -126,8 +160,11 @@ def run_bfcl_eval(models: list[str], categories: list[str], limit: int | None, o
             correct = sum(r["correct"] for r in mine)
             low, high = wilson(correct, len(mine))
             results["bfcl"][spec][category] = {
-                "problems": len(mine), "correct": correct, "accuracy": round(correct / len(mine), 4) if mine else 0.0,
-                "ci_low": round(low, 4), "ci_high": round(high, 4),
+                "problems": len(mine),
+                "correct": correct,
+                "accuracy": round(correct / len(mine), 4) if mine else 0.0,
+                "ci_low": round(low, 4),
+                "ci_high": round(high, 4),
                 "valid_call_rate": round(sum(r["call"] is not None for r in mine) / len(mine), 4) if mine else 0.0,
             }
     for a, b in itertools.combinations(models, 2):
@@ -136,8 +173,16 @@ def run_bfcl_eval(models: list[str], categories: list[str], limit: int | None, o
             right_b = {r["id"]: r["correct"] for r in records[b] if r["category"] == category}
             only_a = sum(right_a[i] and not right_b[i] for i in right_a)
             only_b = sum(right_b[i] and not right_a[i] for i in right_a)
-            results["bfcl_comparisons"].append({"a": a, "b": b, "category": category, "only_a": only_a, "only_b": only_b,
-                                                "mcnemar_p": round(mcnemar_exact(only_a, only_b), 6)})
+            results["bfcl_comparisons"].append(
+                {
+                    "a": a,
+                    "b": b,
+                    "category": category,
+                    "only_a": only_a,
+                    "only_b": only_b,
+                    "mcnemar_p": round(mcnemar_exact(only_a, only_b), 6),
+                }
+            )
     out.mkdir(parents=True, exist_ok=True)
     (out / "bfcl_results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "bfcl_results.md").write_text(bfcl_markdown(results))
@@ -147,9 +192,15 @@ def run_bfcl_eval(models: list[str], categories: list[str], limit: int | None, o
 def summarize(traces: dict[str, list], notes: list[str] | None = None) -> dict[str, Any]:
     """Figures per model × task and a paired comparison for every two models on every task."""
     tasks = sorted({t.problem.task for chains in traces.values() for t in chains})
-    by_task = {spec: {task: [t for t in chains if t.problem.task == task] for task in tasks} for spec, chains in traces.items()}
+    by_task = {
+        spec: {task: [t for t in chains if t.problem.task == task] for task in tasks}
+        for spec, chains in traces.items()
+    }
     results: dict[str, Any] = {
-        "models": {spec: {task: task_figures(chains) for task, chains in per_task.items() if chains} for spec, per_task in by_task.items()},
+        "models": {
+            spec: {task: task_figures(chains) for task, chains in per_task.items() if chains}
+            for spec, per_task in by_task.items()
+        },
         "comparisons": [
             {"a": a, "b": b, "task": task, **paired(by_task[a][task], by_task[b][task])}
             for a, b in itertools.combinations(traces, 2)

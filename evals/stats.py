@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def wilson(correct: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -26,16 +26,18 @@ def mcnemar_exact(only_a: int, only_b: int) -> float:
 
 def wilcoxon_p(a: Sequence[float], b: Sequence[float]) -> float | None:
     """Wilcoxon signed-rank p-value of paired scores (the paper's test; zero differences
-    dropped); None when every pair ties, where the test does not apply."""
+    dropped); None when every pair ties, where the test does not apply.
+    """
     from scipy.stats import wilcoxon
 
-    if all(x == y for x, y in zip(a, b)):
+    if all(x == y for x, y in zip(a, b, strict=True)):
         return None
     return float(wilcoxon(a, b).pvalue)
 
 
-def paired_bootstrap(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, reps: int = 10_000,
-                     seed: int = 0) -> tuple[float, float]:
+def paired_bootstrap(
+    a: Sequence[float], b: Sequence[float], confidence: float = 0.95, reps: int = 10_000, seed: int = 0
+) -> tuple[float, float]:
     """Percentile interval of the accuracy difference mean(b) − mean(a), resampling problems (pairs) with replacement.
 
     Seeded, so the same outcomes always give the same interval; (0, 0) when there are no pairs.

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 GATHER_S = 0.005  # how long a fresh batch waits for concurrent requests to arrive
 
@@ -49,7 +50,12 @@ class Batcher:
     """Runs the generation requests of one loaded model, batching those that overlap in time."""
 
     def __init__(self, model, stop_token_ids: list[int], prefix_cache, max_batch: int = 16):
-        self.model, self.stop_token_ids, self.prefix_cache, self.max_batch = model, set(stop_token_ids), prefix_cache, max_batch
+        self.model, self.stop_token_ids, self.prefix_cache, self.max_batch = (
+            model,
+            set(stop_token_ids),
+            prefix_cache,
+            max_batch,
+        )
         self._cond = threading.Condition()
         self._queue: list[GenerationRequest] = []
         self._rows: list[GenerationRequest] = []
@@ -130,7 +136,12 @@ class Batcher:
         device = self.model.device
         # logits_to_keep=1: only the last position's logits are needed; over a 1,000-token
         # prompt the full vocabulary projection would cost more than the rest of the prefill.
-        out = self.model(input_ids=torch.tensor([ids[reused:]], device=device), past_key_values=cache, use_cache=True, logits_to_keep=1)
+        out = self.model(
+            input_ids=torch.tensor([ids[reused:]], device=device),
+            past_key_values=cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
         request.cached = len(ids)
         if request.reuse_prefix:  # now, not when done: requests admitted next share the system prompt
             self.prefix_cache.put(ids, _row_cache(out.past_key_values, 0, 0))
@@ -237,5 +248,8 @@ def _row_cache(cache, row: int, pad: int):
     from transformers import DynamicCache
 
     return DynamicCache(
-        ddp_cache_data=[(layer.keys[row : row + 1, :, pad:].clone(), layer.values[row : row + 1, :, pad:].clone()) for layer in cache.layers]
+        ddp_cache_data=[
+            (layer.keys[row : row + 1, :, pad:].clone(), layer.values[row : row + 1, :, pad:].clone())
+            for layer in cache.layers
+        ]
     )

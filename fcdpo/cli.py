@@ -24,7 +24,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from fcdpo import __version__
 from fcdpo.errors import UserError
@@ -55,13 +55,19 @@ def make_parser() -> argparse.ArgumentParser:
     solve.add_argument("--task", default="math", help="math or logic (default: math)")
     solve.add_argument("--answer", help="ground truth for QUESTION, to get a verdict")
     solve.add_argument("--model", default=DEFAULT_MODEL, help=f"model spec (default: {DEFAULT_MODEL})")
-    solve.add_argument("--sample", type=int, metavar="N", help="solve the first N problems of --split (or of --dataset)")
-    solve.add_argument("--split", default="test", choices=["train", "test"], help="generated split for --sample (default: test)")
+    solve.add_argument(
+        "--sample", type=int, metavar="N", help="solve the first N problems of --split (or of --dataset)"
+    )
+    solve.add_argument(
+        "--split", default="test", choices=["train", "test"], help="generated split for --sample (default: test)"
+    )
     solve.add_argument("--dataset", metavar="FILE", help="JSONL problems (id, task, question, answer)")
     solve.add_argument("--max-steps", type=int, default=20, help="step limit per chain (default: 20)")
     solve.add_argument("--temperature", type=float, default=0.0, help="0 is greedy (default)")
     solve.add_argument("--seed", type=int, default=0, help="sampling seed and generator seed (default: 0)")
-    solve.add_argument("--call-format", default="text", choices=["text", "native"], help="call protocol (default: text)")
+    solve.add_argument(
+        "--call-format", default="text", choices=["text", "native"], help="call protocol (default: text)"
+    )
     solve.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
     solve.add_argument("--json", action="store_true", help="print one JSON trace per line")
 
@@ -79,36 +85,74 @@ def make_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, help="problem and sampling seed (default: 0)")
     generate.add_argument("--max-steps", type=int, default=20, help="step limit per chain (default: 20)")
     generate.add_argument("--max-new-tokens", type=int, default=128, help="token budget per step (default: 128)")
-    generate.add_argument("--call-format", default="text", choices=["text", "native"], help="call protocol (default: text)")
+    generate.add_argument(
+        "--call-format", default="text", choices=["text", "native"], help="call protocol (default: text)"
+    )
     generate.add_argument("--base-url", help="server URL for openai: teachers (else OPENAI_BASE_URL)")
-    generate.add_argument("--retries", type=int, default=3, help="retries of a failing chain before it is recorded as failed (default: 3)")
-    generate.add_argument("--backoff", type=float, default=1.0, help="seconds before the first retry, doubling (default: 1)")
-    generate.add_argument("--timeout", type=float, default=120.0, help="seconds per request to an openai: teacher (default: 120)")
-    generate.add_argument("--force", action="store_true", help="start DIR over when its config differs (old files are kept aside)")
+    generate.add_argument(
+        "--retries",
+        type=int,
+        default=3,
+        help="retries of a failing chain before it is recorded as failed (default: 3)",
+    )
+    generate.add_argument(
+        "--backoff", type=float, default=1.0, help="seconds before the first retry, doubling (default: 1)"
+    )
+    generate.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds per request to an openai: teacher (default: 120)"
+    )
+    generate.add_argument(
+        "--force", action="store_true", help="start DIR over when its config differs (old files are kept aside)"
+    )
 
     export = commands.add_parser("export", help="judged chains → DPO preference pairs")
     export.add_argument("dirs", nargs="+", metavar="DIR", help="generate run dirs (or traces.jsonl files)")
     export.add_argument("--out", required=True, metavar="PAIRS", help="output dir: pairs.jsonl + stats.json")
-    export.add_argument("--mode", default="chain", choices=["chain", "step"], help="chain (the paper) or step (default: chain)")
+    export.add_argument(
+        "--mode", default="chain", choices=["chain", "step"], help="chain (the paper) or step (default: chain)"
+    )
     export.add_argument("--max-pairs-per-problem", type=int, default=4, help="cap per problem (default: 4)")
-    export.add_argument("--min-chosen-steps", type=int, default=1, help="only correct chains of at least this many steps are chosen; 2 drops one-step guesses (default: 1)")
-    export.add_argument("--derived-only", action="store_true",
-                        help="only right chains whose answer a function derived are chosen (not stated, not a query on an empty rule base)")
-    export.add_argument("--allow-ungrounded", action="store_true",
-                        help="choose right chains even when they state premises the problem does not say (default: rejected)")
-    export.add_argument("--rejected-from", metavar="DIR", help="take rejected chains from this run (e.g. the student's own)")
+    export.add_argument(
+        "--min-chosen-steps",
+        type=int,
+        default=1,
+        help="only correct chains of at least this many steps are chosen; 2 drops one-step guesses (default: 1)",
+    )
+    export.add_argument(
+        "--derived-only",
+        action="store_true",
+        help="only right chains whose answer a function derived are chosen "
+        "(not stated, not a query on an empty rule base)",
+    )
+    export.add_argument(
+        "--allow-ungrounded",
+        action="store_true",
+        help="choose right chains even when they state premises the problem does not say (default: rejected)",
+    )
+    export.add_argument(
+        "--rejected-from", metavar="DIR", help="take rejected chains from this run (e.g. the student's own)"
+    )
     export.add_argument("--seed", type=int, default=0, help="seed for choosing pairs (default: 0)")
-    export.add_argument("--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping")
+    export.add_argument(
+        "--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping"
+    )
     export.add_argument("--langsmith-examples", metavar="FILE", help="also write LangSmith dataset examples (JSONL)")
-    export.add_argument("--langsmith-dataset", metavar="NAME",
-                        help="also upload those examples to LangSmith dataset NAME (needs LANGSMITH_ENDPOINT or LANGSMITH_API_KEY; "
-                             "without one they are written to PAIRS/langsmith-examples.jsonl)")
+    export.add_argument(
+        "--langsmith-dataset",
+        metavar="NAME",
+        help="also upload those examples to LangSmith dataset NAME (needs LANGSMITH_ENDPOINT or LANGSMITH_API_KEY; "
+        "without one they are written to PAIRS/langsmith-examples.jsonl)",
+    )
 
     train = commands.add_parser("train", help="DPO + LoRA on preference pairs (TRL DPOTrainer)")
     train.add_argument("--student", default=DEFAULT_MODEL, help=f"base model spec (default: {DEFAULT_MODEL})")
     train.add_argument("--pairs", required=True, metavar="PAIRS", help="`fcdpo export` output dir (or pairs.jsonl)")
-    train.add_argument("--out", required=True, metavar="RUN", help="run dir: adapter/, config.yaml, metrics.jsonl, loss.png")
-    train.add_argument("--config", metavar="YAML", help="dpo: (DPOConfig fields) and lora: (LoraConfig fields) settings")
+    train.add_argument(
+        "--out", required=True, metavar="RUN", help="run dir: adapter/, config.yaml, metrics.jsonl, loss.png"
+    )
+    train.add_argument(
+        "--config", metavar="YAML", help="dpo: (DPOConfig fields) and lora: (LoraConfig fields) settings"
+    )
     train.add_argument("--epochs", type=float, help="num_train_epochs")
     train.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
     train.add_argument("--lr", type=float, help="learning_rate")
@@ -119,13 +163,22 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, help="per_device_train_batch_size")
     train.add_argument("--grad-accum", type=int, help="gradient_accumulation_steps")
     train.add_argument("--save-steps", type=int, help="checkpoint every N steps")
-    train.add_argument("--precompute-ref", action="store_true", help="compute reference log-probs once, before training")
+    train.add_argument(
+        "--precompute-ref", action="store_true", help="compute reference log-probs once, before training"
+    )
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in RUN")
-    train.add_argument("--allow-unmasked", action="store_true",
-                       help="train even where the chat template hides the student's turns (tool results are then scored too)")
+    train.add_argument(
+        "--allow-unmasked",
+        action="store_true",
+        help="train even where the chat template hides the student's turns (tool results are then scored too)",
+    )
 
-    evaluate = commands.add_parser("eval", help="compare models on the same problems: accuracy with intervals, paired tests")
-    evaluate.add_argument("--model", action="append", required=True, metavar="SPEC", help="model spec; repeat to compare models")
+    evaluate = commands.add_parser(
+        "eval", help="compare models on the same problems: accuracy with intervals, paired tests"
+    )
+    evaluate.add_argument(
+        "--model", action="append", required=True, metavar="SPEC", help="model spec; repeat to compare models"
+    )
     evaluate.add_argument("--task", default="math,logic", help="comma-separated tasks (default: math,logic)")
     evaluate.add_argument("--problems", type=int, default=20, help="problems per task (default: 20)")
     evaluate.add_argument("--split", default="test", choices=["train", "test"], help="generated split (default: test)")
@@ -134,10 +187,17 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--concurrency", type=int, default=4, help="chains in flight per model (default: 4)")
     evaluate.add_argument("--max-steps", type=int, default=12, help="step limit per chain (default: 12)")
     evaluate.add_argument("--max-new-tokens", type=int, default=128, help="token budget per step (default: 128)")
-    evaluate.add_argument("--bfcl", metavar="CATEGORIES", help="BFCL v4 regression check instead of the tasks: simple,multiple")
-    evaluate.add_argument("--allow-overlap", action="store_true", help="evaluate even on problems a student was trained on (warns)")
-    evaluate.add_argument("--out", metavar="DIR",
-                          help="results and traces (default: runs/eval/<problems>, one dir per problem set, so a re-run resumes)")
+    evaluate.add_argument(
+        "--bfcl", metavar="CATEGORIES", help="BFCL v4 regression check instead of the tasks: simple,multiple"
+    )
+    evaluate.add_argument(
+        "--allow-overlap", action="store_true", help="evaluate even on problems a student was trained on (warns)"
+    )
+    evaluate.add_argument(
+        "--out",
+        metavar="DIR",
+        help="results and traces (default: runs/eval/<problems>, one dir per problem set, so a re-run resumes)",
+    )
     evaluate.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
     evaluate.add_argument("--json", action="store_true", help="print the results JSON to stdout")
 
@@ -151,7 +211,9 @@ def make_parser() -> argparse.ArgumentParser:
     pipeline.add_argument("--config", required=True, metavar="YAML", help="a preset such as configs/demo.yaml")
     pipeline.add_argument("--out", metavar="RUN", help="run dir (default: runs/<config name>)")
 
-    serve = commands.add_parser("serve", help="serve a model spec (e.g. a tuned student) over an OpenAI-compatible API")
+    serve = commands.add_parser(
+        "serve", help="serve a model spec (e.g. a tuned student) over an OpenAI-compatible API"
+    )
     serve.add_argument("--model", default=DEFAULT_MODEL, help=f"model spec (default: {DEFAULT_MODEL})")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -196,7 +258,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a failure of ours or of a model server: one line unless debugging
         if os.environ.get("FCDPO_DEBUG"):
             raise
-        print(f"fcdpo: error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (FCDPO_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(
+            f"fcdpo: error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (FCDPO_DEBUG=1 "
+            "shows the traceback)",
+            file=sys.stderr,
+        )
         return 1
     finally:
         _flush_traces()
@@ -227,10 +293,22 @@ def _eval(args) -> int:
     if args.bfcl is not None:
         out = Path(args.out or "runs/eval/bfcl")
         results = run_bfcl_eval(args.model, _split_tasks(args.bfcl), args.limit, out, options)
-        print(json.dumps(results) if args.json else bfcl_markdown(results) + f"\nwritten: {out}/bfcl_results.json, bfcl_results.md")
+        print(
+            json.dumps(results)
+            if args.json
+            else bfcl_markdown(results) + f"\nwritten: {out}/bfcl_results.json, bfcl_results.md"
+        )
         return 0
-    configs = eval_configs(args.model, _split_tasks(args.task), args.problems, args.split, args.dataset, args.limit,
-                           args.max_steps, args.max_new_tokens)
+    configs = eval_configs(
+        args.model,
+        _split_tasks(args.task),
+        args.problems,
+        args.split,
+        args.dataset,
+        args.limit,
+        args.max_steps,
+        args.max_new_tokens,
+    )
     out = Path(args.out) if args.out else default_out(configs[0])
     results = run_eval(configs, out, options, args.allow_overlap)
     if args.json:
@@ -354,8 +432,12 @@ def _generate(args) -> int:
         dataset=args.dataset,
     )
     options = RunOptions(
-        concurrency=args.concurrency, retries=args.retries, backoff=args.backoff, timeout=args.timeout,
-        base_url=args.base_url, force=args.force,
+        concurrency=args.concurrency,
+        retries=args.retries,
+        backoff=args.backoff,
+        timeout=args.timeout,
+        base_url=args.base_url,
+        force=args.force,
     )
     manifest = run_generate(config, Path(args.out), options)
     chains = manifest["chains"]
@@ -371,7 +453,9 @@ def _export(args) -> int:
 
     from fcdpo.training.export import run_export, upload_examples
 
-    examples_file = args.langsmith_examples or (str(Path(args.out) / "langsmith-examples.jsonl") if args.langsmith_dataset else None)
+    examples_file = args.langsmith_examples or (
+        str(Path(args.out) / "langsmith-examples.jsonl") if args.langsmith_dataset else None
+    )
     stats = run_export(
         [Path(d) for d in args.dirs],
         Path(args.out),
@@ -397,7 +481,10 @@ def _export(args) -> int:
             sent = upload_examples(args.langsmith_dataset, examples)
             print(f"LangSmith dataset {args.langsmith_dataset!r}: {sent} examples uploaded")
         else:
-            print(f"no LangSmith endpoint configured (LANGSMITH_ENDPOINT / LANGSMITH_API_KEY): examples written to {examples_file}")
+            print(
+                "no LangSmith endpoint configured (LANGSMITH_ENDPOINT / LANGSMITH_API_KEY): examples written to "
+                f"{examples_file}"
+            )
     return 0
 
 
@@ -410,10 +497,20 @@ def _train(args) -> int:
     flags = {flag: getattr(args, flag) for flag in FLAGS}
     if not Path(args.pairs).exists():
         raise UserError(f"--pairs {args.pairs}: no such file or dir")
-    summary = run_train(args.student, Path(args.pairs), Path(args.out), Path(args.config) if args.config else None, flags, args.resume,
-                        args.allow_unmasked)
+    summary = run_train(
+        args.student,
+        Path(args.pairs),
+        Path(args.out),
+        Path(args.config) if args.config else None,
+        flags,
+        args.resume,
+        args.allow_unmasked,
+    )
     resumed = f" (resumed from {summary['resumed_from']})" if summary["resumed_from"] else ""
-    print(f"{args.out}: {summary['global_step']} steps{resumed}, mean loss {summary['training_loss']:.4f}; adapter in {summary['adapter']}")
+    print(
+        f"{args.out}: {summary['global_step']} steps{resumed}, mean loss {summary['training_loss']:.4f}; adapter "
+        f"in {summary['adapter']}"
+    )
     print(f"use it as: --model {args.student}+{summary['adapter']}")
     return 0
 

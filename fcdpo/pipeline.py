@@ -25,7 +25,17 @@ import yaml
 from fcdpo.errors import UserError
 from fcdpo.models import parse_spec
 
-GENERATE_KEYS = {"problems", "samples", "temperature", "top_p", "seed", "max_steps", "max_new_tokens", "call_format", "concurrency"}
+GENERATE_KEYS = {
+    "problems",
+    "samples",
+    "temperature",
+    "top_p",
+    "seed",
+    "max_steps",
+    "max_new_tokens",
+    "call_format",
+    "concurrency",
+}
 EXPORT_KEYS = {"mode", "max_pairs_per_problem", "min_chosen_steps", "derived_only", "allow_ungrounded", "seed"}
 EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency", "models", "datasets"}
 BFCL_KEYS = {"categories", "limit", "concurrency"}
@@ -42,11 +52,19 @@ class PipelineConfig:
     note: str = field(default="", metadata={"help": "printed with the results (e.g. 'a demonstration')"})
     base_url: str | None = field(default=None, metadata={"help": "server of openai: models (else OPENAI_BASE_URL)"})
     generate: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo generate settings"})
-    negatives: dict[str, Any] = field(default_factory=dict, metadata={"help": "on-policy negatives: rejected chains from the student (or `model:`) on the same problems (none: from the teacher)"})
+    negatives: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "help": "on-policy negatives: rejected chains from the student (or `model:`) on the same problems "
+            "(none: from the teacher)"
+        },
+    )
     export: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo export settings"})
     train: dict[str, Any] = field(default_factory=dict, metadata={"help": "dpo:/lora: sections as in a train config"})
     eval: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo eval settings (test split)"})
-    bfcl: dict[str, Any] = field(default_factory=dict, metadata={"help": "BFCL regression check of the student before/after (none: skipped)"})
+    bfcl: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "BFCL regression check of the student before/after (none: skipped)"}
+    )
 
     @classmethod
     def load(cls, path: Path) -> PipelineConfig:
@@ -60,7 +78,13 @@ class PipelineConfig:
         for key in data:
             if key not in known:
                 raise UserError(f"{path}: unknown key {key!r} (expected {', '.join(sorted(known))})")
-        for section, allowed in (("generate", GENERATE_KEYS), ("negatives", NEGATIVES_KEYS), ("export", EXPORT_KEYS), ("eval", EVAL_KEYS), ("bfcl", BFCL_KEYS)):
+        for section, allowed in (
+            ("generate", GENERATE_KEYS),
+            ("negatives", NEGATIVES_KEYS),
+            ("export", EXPORT_KEYS),
+            ("eval", EVAL_KEYS),
+            ("bfcl", BFCL_KEYS),
+        ):
             values = data.get(section) or {}
             if not isinstance(values, dict):
                 raise UserError(f"{path}: {section}: must be a mapping")
@@ -77,8 +101,12 @@ class PipelineConfig:
         for dataset in outside:
             if not Path(dataset).is_file():
                 raise UserError(f"{path}: eval.datasets: {dataset}: no such file")
-        roles = [("teacher", data["teacher"]), ("student", data["student"]), ("negatives.model", (data.get("negatives") or {}).get("model")),
-                 *(("eval.models", spec) for spec in compared)]
+        roles = [
+            ("teacher", data["teacher"]),
+            ("student", data["student"]),
+            ("negatives.model", (data.get("negatives") or {}).get("model")),
+            *(("eval.models", spec) for spec in compared),
+        ]
         for role, spec in roles:
             try:
                 if spec is not None:
@@ -118,8 +146,11 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     done = stage("generate")
     gen = dict(config.generate)
     concurrency = gen.pop("concurrency", 1)
-    run_generate(GenerateConfig(teacher=config.teacher, tasks=config.tasks, split="train", **gen), out / "generate",
-                 RunOptions(concurrency=concurrency, base_url=config.base_url, progress=progress))
+    run_generate(
+        GenerateConfig(teacher=config.teacher, tasks=config.tasks, split="train", **gen),
+        out / "generate",
+        RunOptions(concurrency=concurrency, base_url=config.base_url, progress=progress),
+    )
     done()
 
     # 1b. On-policy negatives: the student's own (wrong) chains on the same problems become the rejected side,
@@ -130,9 +161,16 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
         neg = dict(config.negatives)
         release_models()
         rejected_from = out / "negatives"
-        run_generate(GenerateConfig(teacher=neg.pop("model", config.student), tasks=config.tasks, split="train",
-                                    **{**gen, **{k: v for k, v in neg.items() if k != "concurrency"}}), rejected_from,
-                     RunOptions(concurrency=neg.get("concurrency", concurrency), base_url=config.base_url, progress=progress))
+        run_generate(
+            GenerateConfig(
+                teacher=neg.pop("model", config.student),
+                tasks=config.tasks,
+                split="train",
+                **{**gen, **{k: v for k, v in neg.items() if k != "concurrency"}},
+            ),
+            rejected_from,
+            RunOptions(concurrency=neg.get("concurrency", concurrency), base_url=config.base_url, progress=progress),
+        )
         done()
 
     # 2. Correct vs incorrect chains of the same problem become preference pairs (cheap, deterministic: always redone).
@@ -140,7 +178,9 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     stats = run_export([out / "generate"], out / "pairs", rejected_from=rejected_from, **config.export)
     done()
     if stats["pairs"] == 0:
-        raise UserError(f"the teacher's chains gave no pairs ({stats['no_pair']}); raise generate.problems or generate.samples")
+        raise UserError(
+            f"the teacher's chains gave no pairs ({stats['no_pair']}); raise generate.problems or generate.samples"
+        )
 
     # 3. DPO + LoRA on the student; an interrupted run continues from its last checkpoint.
     # The teacher's weights and caches go first: both at once overflow 24 GiB with a 1.5B teacher.
@@ -158,9 +198,21 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     ev = dict(config.eval)
     # `eval.models`: more models to compare with, e.g. a real teacher when `reference` wrote the chains.
     models = [config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}"]
-    configs = eval_configs(models, config.tasks, ev.get("problems", 20), "test", None, None,
-                           ev.get("max_steps", 12), ev.get("max_new_tokens", 128))
-    results = run_eval(configs, out / "eval", RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress))
+    configs = eval_configs(
+        models,
+        config.tasks,
+        ev.get("problems", 20),
+        "test",
+        None,
+        None,
+        ev.get("max_steps", 12),
+        ev.get("max_new_tokens", 128),
+    )
+    results = run_eval(
+        configs,
+        out / "eval",
+        RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress),
+    )
     done()
 
     # 4b. Problems written by others (`eval.datasets`): the student before and after (and `eval.models`) side by
@@ -168,21 +220,34 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     # problems fcdpo generated.
     for dataset in ev.get("datasets", []):
         done = stage(f"eval on {Path(dataset).name}")
-        outside = [spec for spec in (config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}")
-                   if parse_spec(spec).kind != "reference"]
-        configs = eval_configs(outside, config.tasks, 1, "test", dataset, None, ev.get("max_steps", 12), ev.get("max_new_tokens", 128))
+        outside = [
+            spec
+            for spec in (config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}")
+            if parse_spec(spec).kind != "reference"
+        ]
+        configs = eval_configs(
+            outside, config.tasks, 1, "test", dataset, None, ev.get("max_steps", 12), ev.get("max_new_tokens", 128)
+        )
         results.setdefault("outside", {})[dataset] = run_eval(
-            configs, out / "eval-outside" / Path(dataset).stem,
-            RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress))
+            configs,
+            out / "eval-outside" / Path(dataset).stem,
+            RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress),
+        )
         done()
 
     # 5. General function calling must not break: the student before/after on BFCL entries (resumes per entry).
     if config.bfcl:
         done = stage("bfcl")
         bf = dict(config.bfcl)
-        results.update(run_bfcl_eval([config.student, f"{config.student}+{adapter}"], bf.get("categories", ["simple", "multiple"]),
-                                     bf.get("limit"), out / "eval",
-                                     RunOptions(concurrency=bf.get("concurrency", 4), base_url=config.base_url, progress=progress)))
+        results.update(
+            run_bfcl_eval(
+                [config.student, f"{config.student}+{adapter}"],
+                bf.get("categories", ["simple", "multiple"]),
+                bf.get("limit"),
+                out / "eval",
+                RunOptions(concurrency=bf.get("concurrency", 4), base_url=config.base_url, progress=progress),
+            )
+        )
         done()
 
     write_report(config, out, results, stats, timings)
@@ -198,7 +263,11 @@ def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:
     wanted = dataclasses.asdict(config)
     if record.is_file():
         # Sections an older fcdpo did not know are absent from its record: they count as their defaults.
-        defaults = {f.name: f.default_factory() for f in dataclasses.fields(PipelineConfig) if f.default_factory is not dataclasses.MISSING}
+        defaults = {
+            f.name: f.default_factory()
+            for f in dataclasses.fields(PipelineConfig)
+            if f.default_factory is not dataclasses.MISSING
+        }
         earlier = {**defaults, **yaml.safe_load(record.read_text())}
         if _resumable(earlier) != _resumable(wanted):
             raise UserError(f"{out} was started with a different config than {config_path}; use another --out")
@@ -208,7 +277,8 @@ def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:
 
 def _resumable(config: dict[str, Any]) -> dict[str, Any]:
     """The settings every stage's output depends on: not `bfcl:` and not `eval.datasets`, whose stages run after all
-    others and may be added to (or changed in) a finished run."""
+    others and may be added to (or changed in) a finished run.
+    """
     kept = {k: v for k, v in config.items() if k != "bfcl"}
     kept["eval"] = {k: v for k, v in (kept.get("eval") or {}).items() if k != "datasets"}
     return kept
@@ -223,30 +293,43 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
         # How many right answers were grounded derivations sits next to each accuracy: a guess or a made-up
         # rule base scores too.
         f = models[spec][task]
-        return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {f.get('correct_grounded', '?')}/{f['correct']} grounded"
+        grounded = f"{f.get('correct_grounded', '?')}/{f['correct']} grounded"
+        return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {grounded}"
 
-    lines = ["| task | teacher | student before | student after | change (95% CI) | McNemar p (after vs before) "
-             "| one answer to all (no reasoning) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| task | teacher | student before | student after | change (95% CI) | McNemar p (after vs before) "
+        "| one answer to all (no reasoning) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for task in config.tasks:
         if task not in models[config.student]:
             continue
-        c = next(c for c in results["comparisons"] if c["task"] == task and {c["a"], c["b"]} == {config.student, after})
+        c = next(
+            c for c in results["comparisons"] if c["task"] == task and {c["a"], c["b"]} == {config.student, after}
+        )
         sign = 1 if c["b"] == after else -1  # comparisons report B − A
         low, high = sorted((sign * c["difference_ci_low"], sign * c["difference_ci_high"]))
         change = f"{100 * sign * c['difference']:+.0f} pts ({100 * low:+.0f} to {100 * high:+.0f})"
         baseline = models[config.student][task]
-        lines.append(f"| {task} | {cell(config.teacher, task)} | {cell(config.student, task)} | {cell(after, task)} | {change} "
-                     f"| {c['mcnemar_p']:.3g} | {baseline['majority_baseline']:.0%} (`{baseline['majority_truth']}`) |")
+        lines.append(
+            f"| {task} | {cell(config.teacher, task)} | {cell(config.student, task)} | {cell(after, task)} | {change} "
+            f"| {c['mcnemar_p']:.3g} | {baseline['majority_baseline']:.0%} (`{baseline['majority_truth']}`) |"
+        )
     return "\n".join(lines)
 
 
-def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], stats: dict[str, Any], timings: dict[str, float]) -> Path:
+def write_report(
+    config: PipelineConfig, out: Path, results: dict[str, Any], stats: dict[str, Any], timings: dict[str, float]
+) -> Path:
     """RUN/report.md: what ran, the before/after table, every figure, the plots."""
     from fcdpo.evals.report import bfcl_markdown, markdown
 
     negatives = config.negatives.get("model", config.student) if config.negatives else None
-    train_metrics = [json.loads(line) for line in (out / "train" / "metrics.jsonl").read_text().splitlines()] if (out / "train" / "metrics.jsonl").is_file() else []
+    train_metrics = (
+        [json.loads(line) for line in (out / "train" / "metrics.jsonl").read_text().splitlines()]
+        if (out / "train" / "metrics.jsonl").is_file()
+        else []
+    )
     lines = [
         f"# fcdpo pipeline: {out.name}",
         "",
@@ -263,23 +346,48 @@ def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], sta
         "## Teacher chains (train split)",
         "",
         *chain_table(out / "generate"),
-        *([f"## On-policy negatives: `{negatives}` on the same problems (the rejected side)", "", *chain_table(out / "negatives")]
-          if negatives else []),
-        f"Pairs ({stats['mode']} mode): {stats['pairs']} from {stats['problems_with_pairs']} of {stats['problems']} problems; "
+        *(
+            [
+                f"## On-policy negatives: `{negatives}` on the same problems (the rejected side)",
+                "",
+                *chain_table(out / "negatives"),
+            ]
+            if negatives
+            else []
+        ),
+        f"Pairs ({stats['mode']} mode): {stats['pairs']} from {stats['problems_with_pairs']} of "
+        f"{stats['problems']} problems; "
         f"problems without a pair: {stats['no_pair']}.",
         "",
         "## Training",
         "",
-        f"{len(train_metrics)} logged steps; last: " + (", ".join(f"{k}={train_metrics[-1][k]:.4g}" for k in ("loss", "rewards/accuracies", "rewards/margins") if k in train_metrics[-1]) if train_metrics else "n/a") + ".",
+        f"{len(train_metrics)} logged steps; last: "
+        + (
+            ", ".join(
+                f"{k}={train_metrics[-1][k]:.4g}"
+                for k in ("loss", "rewards/accuracies", "rewards/margins")
+                if k in train_metrics[-1]
+            )
+            if train_metrics
+            else "n/a"
+        )
+        + ".",
         "",
         "![training](train/loss.png)",
         "",
         "## All figures",
         "",
         markdown(results),
-        *(["## General function calling (BFCL, student before/after)", "", bfcl_markdown(results)] if "bfcl" in results else []),
-        *[line for dataset, figures in results.get("outside", {}).items()
-          for line in (f"## Problems written by others: `{dataset}`", "", markdown(figures))],
+        *(
+            ["## General function calling (BFCL, student before/after)", "", bfcl_markdown(results)]
+            if "bfcl" in results
+            else []
+        ),
+        *[
+            line
+            for dataset, figures in results.get("outside", {}).items()
+            for line in (f"## Problems written by others: `{dataset}`", "", markdown(figures))
+        ],
     ]
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")
@@ -289,5 +397,12 @@ def write_report(config: PipelineConfig, out: Path, results: dict[str, Any], sta
 def chain_table(run: Path) -> list[str]:
     """Per-task summary of a generate run's chains, as markdown lines."""
     summary = json.loads((run / "manifest.json").read_text()).get("summary", {})
-    return ["| task | chains | correct | valid calls | mean steps |", "|---|---|---|---|---|",
-            *[f"| {task} | {s['chains']} | {s['correct_rate']:.1%} | {s['valid_call_rate']:.1%} | {s['mean_steps']} |" for task, s in summary.items()], ""]
+    return [
+        "| task | chains | correct | valid calls | mean steps |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {task} | {s['chains']} | {s['correct_rate']:.1%} | {s['valid_call_rate']:.1%} | {s['mean_steps']} |"
+            for task, s in summary.items()
+        ],
+        "",
+    ]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 MIN_REUSE = 16  # shorter shared prefixes are not worth a cache copy
 
@@ -37,7 +38,8 @@ class PrefixCache:
 
     def take(self, ids: Sequence[int]) -> tuple[Any | None, int]:
         """A private cache covering the longest cached prefix of `ids` (at least one token is left
-        to compute), and that prefix's length; (None, 0) when nothing useful is cached."""
+        to compute), and that prefix's length; (None, 0) when nothing useful is cached.
+        """
         with self._lock:
             best, length = None, 0
             for key in self._entries:
@@ -56,7 +58,8 @@ class PrefixCache:
 
     def put(self, ids: Sequence[int], cache: Any) -> None:
         """Keep `cache`, which holds the key/values of exactly `ids`; entries holding a prefix of
-        `ids` go, since this one serves every prompt they could (so one chain keeps one entry)."""
+        `ids` go, since this one serves every prompt they could (so one chain keeps one entry).
+        """
         key = tuple(ids)
         with self._lock:
             for old in [old for old in self._entries if len(old) <= len(key) and key[: len(old)] == old]:

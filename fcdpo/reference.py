@@ -24,5 +24,7 @@ def reference_model(problem: Problem) -> BaseChatModel:
     """A chat model that replies with `problem`'s gold calls, one per turn."""
     calls = get_task(problem.task).reference_calls(problem)
     if calls is None:
-        raise UserError(f"model spec 'reference': the {problem.task} task cannot solve problem {problem.id} by itself; use a model")
+        raise UserError(
+            f"model spec 'reference': the {problem.task} task cannot solve problem {problem.id} by itself; use a model"
+        )
     return GenericFakeChatModel(messages=iter([AIMessage(call) for call in calls]))

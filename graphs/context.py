@@ -18,22 +18,39 @@ class Context:
 
     model: str = field(
         default=DEFAULT_MODEL,
-        metadata={"description": "Model spec: a packaged name, hf:PATH, openai:MODEL, or SPEC+ADAPTER_DIR for a tuned student."},
+        metadata={
+            "description": "Model spec: a packaged name, hf:PATH, openai:MODEL, "
+            "or SPEC+ADAPTER_DIR for a tuned student."
+        },
     )
-    task: str = field(default="math", metadata={"description": "Task whose functions and grader are used: math, logic or logic-cite."})
-    max_steps: int = field(default=20, metadata={"description": "Stop after this many calls; the chain is then recorded as unfinished."})
+    task: str = field(
+        default="math",
+        metadata={"description": "Task whose functions and grader are used: math, logic or logic-cite."},
+    )
+    max_steps: int = field(
+        default=20, metadata={"description": "Stop after this many calls; the chain is then recorded as unfinished."}
+    )
     temperature: float = field(default=0.0, metadata={"description": "Sampling temperature; 0 is greedy."})
     top_p: float = field(default=1.0, metadata={"description": "Nucleus sampling mass (with temperature > 0)."})
-    seed: int | None = field(default=None, metadata={"description": "Sampling seed; the same seed repeats the same chain."})
+    seed: int | None = field(
+        default=None, metadata={"description": "Sampling seed; the same seed repeats the same chain."}
+    )
     max_new_tokens: int = field(default=128, metadata={"description": "Token budget of one model reply (one step)."})
     call_format: Literal["text", "native"] = field(
         default="text",
-        metadata={"description": "text: calls written as name(arg=value) (works with any model); native: the model's own tool calling."},
+        metadata={
+            "description": "text: calls written as name(arg=value) (works with any model); "
+            "native: the model's own tool calling."
+        },
     )
-    base_url: str | None = field(default=None, metadata={"description": "Server URL for openai: models (else OPENAI_BASE_URL)."})
+    base_url: str | None = field(
+        default=None, metadata={"description": "Server URL for openai: models (else OPENAI_BASE_URL)."}
+    )
     check_grounding: bool = field(
         default=False,
-        metadata={"description": "Refuse a stated fact or rule the problem does not say (an error step the model sees)."},
+        metadata={
+            "description": "Refuse a stated fact or rule the problem does not say (an error step the model sees)."
+        },
     )
 
     def __post_init__(self) -> None:

@@ -21,7 +21,8 @@ CHAIN_CODE = (prompts, parsing, nodes, base, control, arithmetic, logic, numbers
 
 def chain_fingerprint(tasks: list[str]) -> str:
     """16 hex digits of sha256 over each task's system prompt (protocol, functions, examples) and the source of
-    the modules that parse and run calls; the same code and tasks always give the same fingerprint."""
+    the modules that parse and run calls; the same code and tasks always give the same fingerprint.
+    """
     digest = hashlib.sha256()
     for name in sorted(set(tasks)):
         digest.update(prompts.system_prompt(get_task(name)).encode())
@@ -34,9 +35,15 @@ def code_version() -> dict[str, str | bool | None]:
     """The git commit of the fcdpo checkout (None outside one) and whether it had uncommitted changes."""
     root = Path(__file__).resolve().parents[1]
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=10)
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return {"git_commit": None, "dirty": None}
     if commit.returncode != 0:

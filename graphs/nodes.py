@@ -1,5 +1,6 @@
 """The solver's nodes: `start` sets up the conversation, `reason` asks the model for one call,
-`act` parses and runs it, `verify` grades the final answer. Nodes return partial updates."""
+`act` parses and runs it, `verify` grades the final answer. Nodes return partial updates.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from fcdpo.tools.numbers import format_number
 from fcdpo.types import Problem, Step
 
 REPEAT_NOTE = " (you already made this exact call; use the result and take the next step)"
-UNGROUNDED_NOTE = "the problem does not say this; state only facts and rules written in the problem, as they are written"
+UNGROUNDED_NOTE = (
+    "the problem does not say this; state only facts and rules written in the problem, as they are written"
+)
 
 
 def problem_of(state: State, task: Task) -> Problem:
@@ -30,13 +33,19 @@ def problem_of(state: State, task: Task) -> Problem:
 
 
 @lru_cache(maxsize=32)
-def _model(spec: str, temperature: float, top_p: float, seed: int | None, max_new_tokens: int, base_url: str | None) -> BaseChatModel:
-    return load_chat_model(spec, temperature=temperature, top_p=top_p, seed=seed, max_new_tokens=max_new_tokens, base_url=base_url)
+def _model(
+    spec: str, temperature: float, top_p: float, seed: int | None, max_new_tokens: int, base_url: str | None
+) -> BaseChatModel:
+    return load_chat_model(
+        spec, temperature=temperature, top_p=top_p, seed=seed, max_new_tokens=max_new_tokens, base_url=base_url
+    )
 
 
 def model_for(context: Context) -> BaseChatModel:
     """The chat model a context names (one instance per distinct setting)."""
-    return _model(context.model, context.temperature, context.top_p, context.seed, context.max_new_tokens, context.base_url)
+    return _model(
+        context.model, context.temperature, context.top_p, context.seed, context.max_new_tokens, context.base_url
+    )
 
 
 def start(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -101,7 +110,9 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if step.grounded is False and runtime.context.check_grounding:
                 raise ToolError(UNGROUNDED_NOTE)
             value = functions[parsed.name].run(parsed.args, workspace)
-            step.result = format_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+            step.result = (
+                format_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+            )
         except ToolError as exc:
             step.error = str(exc)
         else:

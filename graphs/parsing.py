@@ -13,8 +13,9 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Collection, Mapping
+from typing import Any
 
 from fcdpo.tools.base import Signature
 from fcdpo.tools.numbers import MAX_MAGNITUDE
@@ -174,7 +175,9 @@ def _parse_source(name: str, source: str, signatures: Mapping[str, Signature]) -
             # One text argument (think, final_answer): an apostrophe inside single quotes is
             # the usual culprit, and the argument is just text, so take it raw.
             return check_args(name, {sig.params[0]: _raw_argument(source, sig.params[0])}, signatures)
-        return CallError(f"{name}(...) is not valid call syntax; write it like {name}({', '.join(f'{p}=...' for p in sig.params)})")
+        return CallError(
+            f"{name}(...) is not valid call syntax; write it like {name}({', '.join(f'{p}=...' for p in sig.params)})"
+        )
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
         return CallError(f"write a plain call such as {name}(...)")
     if len(node.args) > len(sig.params):
@@ -233,7 +236,7 @@ def _literal(node: ast.AST, depth: int) -> Any:
             raise _Reject(f"objects are limited to {MAX_LIST} keys")
         if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
             raise _Reject("object keys must be quoted text")
-        return {k.value: _literal(v, depth + 1) for k, v in zip(node.keys, node.values)}
+        return {k.value: _literal(v, depth + 1) for k, v in zip(node.keys, node.values, strict=True)}
     if isinstance(node, ast.Name):
         # A bare word (`subject=Anne`, `answer=true`) is read as text; it is never looked up.
         return {"true": True, "false": False, "none": None}.get(node.id.lower(), node.id)

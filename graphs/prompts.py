@@ -17,8 +17,11 @@ Functions:
 
 {examples}"""
 
-KINDS = {"math": "math word problems", "logic": "logic problems about facts and rules",
-         "logic-cite": "logic problems about facts and rules"}
+KINDS = {
+    "math": "math word problems",
+    "logic": "logic problems about facts and rules",
+    "logic-cite": "logic problems about facts and rules",
+}
 
 
 def system_prompt(task: Task) -> str:

@@ -28,7 +28,11 @@ def to_trace(final: dict[str, Any], problem: Problem, context: Context, seconds:
         if isinstance(message, AIMessage) and message.usage_metadata:
             usage["input_tokens"] += message.usage_metadata.get("input_tokens", 0)
             usage["output_tokens"] += message.usage_metadata.get("output_tokens", 0)
-    sampling = {k: v for k, v in asdict(context).items() if k in ("temperature", "top_p", "seed", "max_new_tokens", "max_steps", "call_format")}
+    sampling = {
+        k: v
+        for k, v in asdict(context).items()
+        if k in ("temperature", "top_p", "seed", "max_new_tokens", "max_steps", "call_format")
+    }
     return Trace(
         problem=problem,
         model=context.model,
@@ -60,9 +64,16 @@ def solve(problem: Problem, context: Context, graph=None, model: BaseChatModel |
     started = time.perf_counter()
     inputs = {"question": problem.question, "answer": problem.answer, "problem_id": problem.id, "meta": problem.meta}
     metadata = {"problem_id": problem.id, "task": problem.task, "model": context.model}
-    with langsmith_trace(f"solve {problem.task}", run_type="chain", inputs={"question": problem.question, "answer": problem.answer},
-                         metadata=metadata, tags=["fcdpo", problem.task]) as run:
-        final = graph.invoke(inputs, context=context, config={"recursion_limit": recursion_limit(context), "run_name": "solver"})
+    with langsmith_trace(
+        f"solve {problem.task}",
+        run_type="chain",
+        inputs={"question": problem.question, "answer": problem.answer},
+        metadata=metadata,
+        tags=["fcdpo", problem.task],
+    ) as run:
+        final = graph.invoke(
+            inputs, context=context, config={"recursion_limit": recursion_limit(context), "run_name": "solver"}
+        )
         trace = to_trace(final, problem, context, time.perf_counter() - started)
         run.metadata.update(verdict=trace.verdict, steps=len(trace.steps), status=trace.status)
         run.end(outputs={"answer": trace.answer, "verdict": trace.verdict, "steps": len(trace.steps)})

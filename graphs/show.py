@@ -31,6 +31,7 @@ def show_trace(trace: Trace) -> str:
     truth = f"   truth: {problem.answer}" if problem.answer is not None else ""
     lines.append(
         f"  answer: {trace.answer}{truth}   verdict: {trace.verdict}"
-        f"   ({trace.status}, {len(trace.steps)} steps, {trace.usage.get('output_tokens', 0)} tokens, {trace.seconds:.1f} s)"
+        f"   ({trace.status}, {len(trace.steps)} steps, {trace.usage.get('output_tokens', 0)} tokens, "
+        f"{trace.seconds:.1f} s)"
     )
     return "\n".join(lines)

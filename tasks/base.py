@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import random
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from fcdpo.tools import CONTROL, Function
 from fcdpo.types import Problem, Trace
@@ -67,18 +68,22 @@ class Task(ABC):
         """
         own = {function.name for function in self.functions}
         return trace.answer is not None and any(
-            step.ok and step.call and step.call.get("name") in own and self.check(trace.answer, step.result) for step in trace.steps
+            step.ok and step.call and step.call.get("name") in own and self.check(trace.answer, step.result)
+            for step in trace.steps
         )
 
     def statement_grounded(self, problem: Problem, call: dict[str, Any]) -> bool | None:
         """Whether a call that states a premise (a logic `fact` or `rule`) says what the problem says;
-        None for calls that state nothing (the default: arithmetic, queries, answers)."""
+        None for calls that state nothing (the default: arithmetic, queries, answers).
+        """
         return None
 
     def premises_grounded(self, trace: Trace) -> bool:
         """Every premise the chain stated (a call that ran) is in the problem."""
         return all(
-            self.statement_grounded(trace.problem, step.call) is not False for step in trace.steps if step.ok and step.call
+            self.statement_grounded(trace.problem, step.call) is not False
+            for step in trace.steps
+            if step.ok and step.call
         )
 
     def answer_grounded(self, trace: Trace) -> bool:
@@ -94,7 +99,8 @@ class Task(ABC):
 
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """The calls of a gold chain for `problem` (the `reference` teacher's), or None when the task
-        cannot solve it by itself (the default; e.g. a problem from a user's dataset)."""
+        cannot solve it by itself (the default; e.g. a problem from a user's dataset).
+        """
         return None
 
     def all_functions(self) -> list[Function]:

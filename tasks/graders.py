@@ -12,8 +12,11 @@ import re
 # A number as people write it: "$1,200", "-3.5", "12", "1e3", "3/4", "50%".
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\$?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?(?:\s*/\s*\d+)?")
 # Words that turn one number into a hedge or its negation.
-_HEDGE = re.compile(r"\b(or|not|between|about|approximately|approx|around|roughly|nearly|almost|maybe|either|"
-                    r"at least|at most|more than|less than|over|under)\b|[~≈±<>]", re.IGNORECASE)
+_HEDGE = re.compile(
+    r"\b(or|not|between|about|approximately|approx|around|roughly|nearly|almost|maybe|either|"
+    r"at least|at most|more than|less than|over|under)\b|[~≈±<>]",
+    re.IGNORECASE,
+)
 _WRAPPING = " \t\n\"'`*_.,;:!?()[]{}"
 MAX_ANSWER_CHARS = 200  # longer text is prose, not an answer
 

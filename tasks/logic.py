@@ -15,15 +15,50 @@ from fcdpo.tasks.graders import read_label
 from fcdpo.tasks.logic_reference import Theory, evaluate
 from fcdpo.tasks.logic_sentences import GENERIC, canonical_entity, canonical_literal, read_passage
 from fcdpo.tools import LOGIC, RuleBase
-from fcdpo.tools.logic import fact, is_relation, parse_literal, predicate, query, render_literal, rule, split_conditions
+from fcdpo.tools.logic import (
+    fact,
+    is_relation,
+    parse_literal,
+    predicate,
+    query,
+    render_literal,
+    rule,
+    split_conditions,
+)
 from fcdpo.types import Problem, Trace
 
 NAMES = ["Anne", "Bob", "Charlie", "Dave", "Erin", "Fiona", "Gary", "Harry"]
-ANIMALS = ["the cat", "the dog", "the mouse", "the squirrel", "the lion", "the bear", "the cow", "the rabbit", "the tiger",
-           "the bald eagle"]
+ANIMALS = [
+    "the cat",
+    "the dog",
+    "the mouse",
+    "the squirrel",
+    "the lion",
+    "the bear",
+    "the cow",
+    "the rabbit",
+    "the tiger",
+    "the bald eagle",
+]
 ATTRIBUTES = [
-    "big", "small", "red", "blue", "green", "kind", "nice", "quiet", "rough",
-    "round", "young", "cold", "furry", "smart", "white", "happy", "tall", "strong",
+    "big",
+    "small",
+    "red",
+    "blue",
+    "green",
+    "kind",
+    "nice",
+    "quiet",
+    "rough",
+    "round",
+    "young",
+    "cold",
+    "furry",
+    "smart",
+    "white",
+    "happy",
+    "tall",
+    "strong",
 ]
 VERBS = ["chases", "likes", "sees", "needs", "visits", "eats"]
 LABELS = ("true", "false", "unknown")
@@ -40,7 +75,9 @@ def _clause(subject: str, literals: list[tuple[str, bool]], plural: bool = False
     return text.replace(f"{subject} is ", f"{subject} are ", 1) if plural else text
 
 
-def _render_rule(subject: str | None, conditions: list[tuple[str, bool]], conclusion: tuple[str, bool], rng: random.Random) -> str:
+def _render_rule(
+    subject: str | None, conditions: list[tuple[str, bool]], conclusion: tuple[str, bool], rng: random.Random
+) -> str:
     """One rule in one of the phrasings rule bases written by others use."""
     relations = any(is_relation(a) for a, _ in [*conditions, conclusion])
     plain = all(p for _, p in conditions) and conclusion[1] and not relations
@@ -48,8 +85,13 @@ def _render_rule(subject: str | None, conditions: list[tuple[str, bool]], conclu
         adjectives = [a for a, _ in conditions]
         kind = rng.choice(["people", "things"])
         shown = ", ".join(adjectives)
-        return rng.choice([f"All {shown} {kind} are {conclusion[0]}.", f"{_sentence_case(shown)} {kind} are {conclusion[0]}.",
-                           f"Someone who is {' and '.join(adjectives)} is {conclusion[0]}."])
+        return rng.choice(
+            [
+                f"All {shown} {kind} are {conclusion[0]}.",
+                f"{_sentence_case(shown)} {kind} are {conclusion[0]}.",
+                f"Someone who is {' and '.join(adjectives)} is {conclusion[0]}.",
+            ]
+        )
     ordered = sorted(conditions, key=lambda c: (is_relation(c[0]), not c[1]))  # "big and not red and chases the cat"
     if subject is not None:
         return f"If {_clause(subject, ordered)} then {_clause(subject, [conclusion])}."
@@ -60,7 +102,8 @@ def _render_rule(subject: str | None, conditions: list[tuple[str, bool]], conclu
 
 def render_theory(theory: Theory, rng: random.Random) -> list[str]:
     """The theory as English sentences in shuffled order, with varied phrasings (two facts of one entity are
-    sometimes one sentence: 'Bob is big and kind.')."""
+    sometimes one sentence: 'Bob is big and kind.').
+    """
     facts = list(theory.facts)
     lines = []
     while facts:
@@ -87,14 +130,16 @@ def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 20,
     attrs = rng.sample(ATTRIBUTES, rng.randint(max(depth + 2, 5), max(depth + 2, 9)))
     if animals:
         # Objects are the other entities, so the planted subject never "chases itself".
-        relations = {f"{verb} {other}" for verb in rng.sample(VERBS, rng.randint(1, 3)) for other in rng.sample(entities[1:], 1)}
+        relations = {
+            f"{verb} {other}" for verb in rng.sample(VERBS, rng.randint(1, 3)) for other in rng.sample(entities[1:], 1)
+        }
         attrs += sorted(relations)
         rng.shuffle(attrs)  # list order = rank: relations mix with attributes on the proof chain
     theory = Theory(world)
     subject = entities[0]
     spine = sorted(rng.sample(range(len(attrs)), depth + 1))
     theory.facts.append((subject, attrs[spine[0]], True))
-    for lower, upper in zip(spine, spine[1:]):
+    for lower, upper in zip(spine, spine[1:], strict=False):
         conditions = [(attrs[lower], True)]
         if rng.random() < 0.3 and lower > 0:
             extra = attrs[rng.randrange(lower)]
@@ -112,7 +157,9 @@ def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 20,
         top = rng.randrange(1, len(attrs))
         if attrs[top] in on_chain:
             continue
-        conditions = [(attrs[i], not (rng.random() < 0.3)) for i in rng.sample(range(top), min(top, rng.randint(1, 2)))]
+        conditions = [
+            (attrs[i], not (rng.random() < 0.3)) for i in rng.sample(range(top), min(top, rng.randint(1, 2)))
+        ]
         positive = world == "closed" or rng.random() < 0.75
         owner = None if rng.random() < 0.85 else rng.choice(entities)
         if owner is None or not any(a.endswith(owner) for a, _ in [*conditions, (attrs[top], positive)]):
@@ -124,7 +171,9 @@ def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 20,
 def _candidates(theory: Theory, depth: int) -> dict[str, list[tuple[str, str, bool, int]]] | None:
     """Statements about the theory grouped by answer, preferring the planted depth; None if inconsistent."""
     entities = sorted({e for e, _, _ in theory.facts} | {s for s, _, _ in theory.rules if s})
-    attributes = sorted({a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules})
+    attributes = sorted(
+        {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
+    )
     found: dict[str, list] = {label: [] for label in LABELS}
     try:
         for entity in entities:
@@ -173,11 +222,22 @@ class LogicTask(Task):
     def _problem(self, theory, rng, entity, attribute, positive, label, depth) -> Problem:
         statement = _sentence_case(_clause(entity, [(attribute, positive)]))
         if theory.world == "closed":
-            ask = f'Is the statement "{statement}" true or false? Anything that cannot be derived from the facts and rules is false.'
+            ask = (
+                f'Is the statement "{statement}" true or false? '
+                "Anything that cannot be derived from the facts and rules is false."
+            )
         else:
-            ask = f'Is the statement "{statement}" true, false, or unknown? Only what follows from the facts and rules is known.'
+            ask = (
+                f'Is the statement "{statement}" true, false, or unknown? '
+                "Only what follows from the facts and rules is known."
+            )
         question = " ".join(render_theory(theory, rng)) + "\n" + ask
-        meta = {"world": theory.world, "depth": depth, "theory": theory.to_dict(), "query": [entity, render_literal(attribute, positive)]}
+        meta = {
+            "world": theory.world,
+            "depth": depth,
+            "theory": theory.to_dict(),
+            "query": [entity, render_literal(attribute, positive)],
+        }
         return Problem(id="", task=self.name, question=question, answer=label, meta=meta)
 
     def check(self, predicted: str | None, truth: str) -> bool:
@@ -294,7 +354,9 @@ def relevant_theory(problem: Problem) -> Theory:
     theory = Theory.from_dict(problem.meta["theory"])
     asked, statement = problem.meta["query"]
     wanted = parse_literal(statement)[0]  # canonical: 'does not chase the mouse' → 'chases mouse'
-    attributes = {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
+    attributes = (
+        {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
+    )
     return relevant_part(theory, asked, next((a for a in attributes if parse_literal(a)[0] == wanted), wanted))
 
 
@@ -309,12 +371,27 @@ def solution_calls(problem: Problem, relevant_only: bool = False) -> list[tuple[
     workspace = RuleBase(world=theory.world)
     calls = []
     for entity, attribute, positive in theory.facts:
-        calls.append((f'fact(subject="{entity}", attribute="{render_literal(attribute, positive)}")', fact(entity, render_literal(attribute, positive), workspace)))
+        calls.append(
+            (
+                f'fact(subject="{entity}", attribute="{render_literal(attribute, positive)}")',
+                fact(entity, render_literal(attribute, positive), workspace),
+            )
+        )
     for subject, conditions, conclusion in theory.rules:
         conds = ", ".join(f'"{render_literal(*c)}"' for c in conditions)
         who = f', subject="{subject}"' if subject else ""
         text = f'rule(conditions=[{conds}], conclusion="{render_literal(*conclusion)}"{who})'
-        calls.append((text, rule([render_literal(*c) for c in conditions], render_literal(*conclusion), workspace, subject or "someone")))
+        calls.append(
+            (
+                text,
+                rule(
+                    [render_literal(*c) for c in conditions],
+                    render_literal(*conclusion),
+                    workspace,
+                    subject or "someone",
+                ),
+            )
+        )
     return [*calls, *answer_calls(problem, workspace)]
 
 

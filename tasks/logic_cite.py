@@ -35,26 +35,40 @@ def sentence(number: int, workspace: RuleBase) -> str:
     read = read_sentence(workspace.sentences[index - 1])
     if not read.facts and not read.rules:
         raise ToolError(f"sentence {index} states no fact or rule the engine can read")
-    notes = [fact(entity, render_literal(attribute, positive), workspace) for entity, attribute, positive in sorted(read.facts)]
+    notes = [
+        fact(entity, render_literal(attribute, positive), workspace)
+        for entity, attribute, positive in sorted(read.facts)
+    ]
     for subject, conditions, conclusion in sorted(read.rules, key=repr):
-        notes.append(rule([render_literal(*c) for c in sorted(conditions)], render_literal(*conclusion), workspace, subject or SOMEONE))
+        notes.append(
+            rule(
+                [render_literal(*c) for c in sorted(conditions)],
+                render_literal(*conclusion),
+                workspace,
+                subject or SOMEONE,
+            )
+        )
     return "; ".join(notes)
 
 
-SENTENCE = Function(sentence, "State the facts or rule a sentence of the problem says, by its number; the engine reads it.",
-                    "sentence(number=2)")
+SENTENCE = Function(
+    sentence,
+    "State the facts or rule a sentence of the problem says, by its number; the engine reads it.",
+    "sentence(number=2)",
+)
 QUERY = next(f for f in LOGIC if f.name == "query")
 
 
 def numbered(question: str) -> str:
-    """'1. Anne is big.\\n2. If ...\\nIs the statement ...': the passage one numbered sentence a line."""
+    """The passage one numbered sentence a line ('1. Anne is big.', '2. If ...'), then the question."""
     sentences, ask = split_passage(question)
     return "\n".join([*(f"{i}. {text}" for i, text in enumerate(sentences, start=1)), ask])
 
 
 def cited_sentence(sentences: list, statement: tuple, is_rule: bool) -> int | None:
     """The number of the first sentence that states a theory's fact (entity, attribute, positive) or rule
-    (subject, conditions, conclusion); None when none does."""
+    (subject, conditions, conclusion); None when none does.
+    """
     for number, read in enumerate(sentences, start=1):
         if is_rule:
             subject, conditions, conclusion = statement

@@ -38,7 +38,9 @@ class Theory:
         )
 
 
-def proof_depth(theory: Theory, entity: str, attribute: str, positive: bool, _ancestors: frozenset = frozenset()) -> int | None:
+def proof_depth(
+    theory: Theory, entity: str, attribute: str, positive: bool, _ancestors: frozenset = frozenset()
+) -> int | None:
     """Fewest rule applications proving 'entity is [not] attribute', or None when unprovable.
 
     Closed world: only positive literals are proven; a negated condition holds when its

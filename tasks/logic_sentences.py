@@ -36,7 +36,10 @@ MAX_ATTRIBUTE_WORDS = 5
 
 @dataclass
 class Passage:
-    """What a passage states: facts (entity, attribute, positive) and rules (subject or None, conditions, conclusion)."""
+    """What a passage states.
+
+    Facts are (entity, attribute, positive); rules are (subject or None, conditions, conclusion).
+    """
 
     facts: set[tuple[str, str, bool]] = field(default_factory=set)
     rules: set[tuple[str | None, frozenset[Literal], Literal]] = field(default_factory=set)
@@ -58,7 +61,8 @@ def canonical_entity(text: str) -> str:
 
 def canonical_literal(text: str) -> Literal | None:
     """The engine's canonical literal ('does not chase the mouse' → ('chases mouse', False)), or None when the
-    text is too long to be one attribute or relation (prose read as a sentence is not a statement)."""
+    text is too long to be one attribute or relation (prose read as a sentence is not a statement).
+    """
     literal = engine_literal(text)
     return literal if literal and len(literal[0].split()) <= MAX_ATTRIBUTE_WORDS else None
 
@@ -69,7 +73,10 @@ def _predicate(text: str) -> list[Literal] | None:
     copula = re.match(r"^(?:is|are)\b\s*(.*)$", text) or re.match(r"^((?:isn't|aren't)\s.*)$", text)
     if copula:
         parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", copula.group(1))
-        literals = [canonical_literal(("not " + p[len("isn't "):]) if p.startswith(("isn't ", "aren't ")) else p) for p in parts]
+        literals = [
+            canonical_literal(("not " + p[len("isn't ") :]) if p.startswith(("isn't ", "aren't ")) else p)
+            for p in parts
+        ]
     else:
         literals = [canonical_literal(text)]
     return None if any(lit is None for lit in literals) else literals
@@ -96,7 +103,9 @@ def _clause(text: str, subject: str | None = None) -> tuple[str, list[Literal]] 
         literals = _predicate(rest)
         return (who if who in GENERIC | PRONOUNS else canonical_entity(who)), literals if literals else None
     if split is None and subject is not None:  # "... is big and not red": a continuation of the last predicate
-        literals = _predicate(text if re.match(r"^(?:is|are|isn't|aren't)\b", text) or " " in text.removeprefix("not ") else f"is {text}")
+        literals = _predicate(
+            text if re.match(r"^(?:is|are|isn't|aren't)\b", text) or " " in text.removeprefix("not ") else f"is {text}"
+        )
         return (subject, literals) if literals else None
     return None
 
@@ -132,7 +141,10 @@ def _if_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Litera
 def _kind_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Literal]]:
     """'all big, young people are red' / 'big things are not red' / 'someone who is big is red'."""
     match = re.match(rf"^(?:all\s+)?(.+?)\s+{_KINDS}\s+are\s+(.+)$", sentence) or re.match(
-        r"^(?:someone|something|anyone|everyone|everything|people|things) (?:who|that) (?:is|are) (.+?) (?:is|are) (.+)$", sentence)
+        r"^(?:someone|something|anyone|everyone|everything|people|things) (?:who|that) (?:is|are) (.+?) (?:is|are) "
+        r"(.+)$",
+        sentence,
+    )
     if not match:
         return []
     conditions = [canonical_literal(p) for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))]

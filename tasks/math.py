@@ -23,7 +23,8 @@ def solve_steps(solution, functions) -> tuple[list[tuple[str, str]], float | int
     calls: list[tuple[str, str]] = []
     for name, positional in solution:
         fn = by_name[name]
-        args = {p: (results[a.step] if isinstance(a, Ref) else a) for p, a in zip(fn.signature.params, positional)}
+        values = [results[a.step] if isinstance(a, Ref) else a for a in positional]
+        args = dict(zip(fn.signature.params, values, strict=False))
         value = fn.run(args)
         results.append(value)
         shown = ", ".join(f"{k}={format_number(v)}" for k, v in args.items())

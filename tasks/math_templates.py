@@ -8,9 +8,10 @@ on purpose: tests run the solution through the real tools and compare it with th
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 NAMES = ["Maya", "Liam", "Sofia", "Noah", "Aisha", "Mateo", "Chen", "Olivia", "Ravi", "Emma", "Kofi", "Lena"]
 
@@ -58,7 +59,8 @@ def change(r):
     name, n, p = r.choice(NAMES), r.randint(2, 8), r.randint(3, 12)
     bill = r.choice([b for b in (20, 50, 100, 200) if b > n * p])
     return Generated(
-        f"{name} buys {n} sandwiches that cost ${p} each and pays with a ${bill} bill. How much change in dollars does {name} get?",
+        f"{name} buys {n} sandwiches that cost ${p} each and pays with a ${bill} bill. How much change in dollars "
+        f"does {name} get?",
         F(bill - n * p),
         [("multiply", (n, p)), ("subtract", (bill, Ref(0)))],
     )
@@ -79,7 +81,8 @@ def discount(r):
 def sales_tax(r):
     n, p, tax = r.randint(2, 9), r.randint(4, 40), r.choice([5, 8, 10, 20])
     return Generated(
-        f"A café sells {n} cakes at ${p} each. A sales tax of {tax}% is added to the total. How many dollars does the buyer pay?",
+        f"A café sells {n} cakes at ${p} each. A sales tax of {tax}% is added to the total. How many dollars does "
+        "the buyer pay?",
         F(n * p) * F(100 + tax, 100),
         [("multiply", (n, p)), ("percent", (Ref(0), tax)), ("add", (Ref(0), Ref(1)))],
     )
@@ -89,7 +92,8 @@ def sales_tax(r):
 def two_leg_trip(r):
     s1, h1, s2, h2 = r.randrange(30, 100, 5), r.randint(1, 5), r.randrange(30, 100, 5), r.randint(1, 4)
     return Generated(
-        f"A bus drives at {s1} km/h for {h1} hours and then at {s2} km/h for {h2} hours. How many kilometers does it travel?",
+        f"A bus drives at {s1} km/h for {h1} hours and then at {s2} km/h for {h2} hours. How many kilometers does "
+        "it travel?",
         F(s1 * h1 + s2 * h2),
         [("multiply", (s1, h1)), ("multiply", (s2, h2)), ("add", (Ref(0), Ref(1)))],
     )
@@ -104,7 +108,8 @@ def average_speed(r):
     if d2 <= 0:
         d1, d2 = speed * t1, speed * t2
     return Generated(
-        f"A cyclist rides {d1} km in {t1} hours and then {d2} km in {t2} hours. What is the average speed in km/h over the whole ride?",
+        f"A cyclist rides {d1} km in {t1} hours and then {d2} km in {t2} hours. What is the average speed in km/h "
+        "over the whole ride?",
         F(d1 + d2, t1 + t2),
         [("add", (d1, d2)), ("add", (t1, t2)), ("divide", (Ref(0), Ref(1)))],
     )
@@ -115,7 +120,8 @@ def sharing(r):
     name, k, each, keep = r.choice(NAMES), r.randint(2, 9), r.randint(3, 20), r.randint(1, 15)
     total = k * each + keep
     return Generated(
-        f"{name} has {total} marbles, keeps {keep} and shares the rest equally among {k} friends. How many marbles does each friend get?",
+        f"{name} has {total} marbles, keeps {keep} and shares the rest equally among {k} friends. How many marbles "
+        "does each friend get?",
         F(total - keep, k),
         [("subtract", (total, keep)), ("divide", (Ref(0), k))],
     )
@@ -125,7 +131,8 @@ def sharing(r):
 def minutes_worked(r):
     name, h, m, d = r.choice(NAMES), r.randint(1, 8), r.choice([10, 15, 20, 30, 45]), r.randint(2, 7)
     return Generated(
-        f"{name} practices piano for {h} hours and {m} minutes every day for {d} days. How many minutes is that in total?",
+        f"{name} practices piano for {h} hours and {m} minutes every day for {d} days. How many minutes is that in "
+        "total?",
         F((h * 60 + m) * d),
         [("multiply", (h, 60)), ("add", (Ref(0), m)), ("multiply", (Ref(1), d))],
     )
@@ -135,7 +142,8 @@ def minutes_worked(r):
 def wages(r):
     name, w, h, k, e = r.choice(NAMES), r.randint(10, 35), r.randint(5, 40), r.randint(2, 6), r.randint(10, 150)
     return Generated(
-        f"{name} earns ${w} per hour and works {h} hours a week for {k} weeks, then spends ${e} on a gift. How many dollars are left?",
+        f"{name} earns ${w} per hour and works {h} hours a week for {k} weeks, then spends ${e} on a gift. How "
+        "many dollars are left?",
         F(w * h * k - e),
         [("multiply", (w, h)), ("multiply", (Ref(0), k)), ("subtract", (Ref(1), e))],
     )
@@ -155,7 +163,8 @@ def growth(r):
 def tiling(r):
     length, width, c = r.randint(2, 20), r.randint(2, 15), r.randint(3, 40)
     return Generated(
-        f"A room is {length} meters long and {width} meters wide. Tiles cost ${c} per square meter. How many dollars do the tiles for the floor cost?",
+        f"A room is {length} meters long and {width} meters wide. Tiles cost ${c} per square meter. How many "
+        "dollars do the tiles for the floor cost?",
         F(length * width * c),
         [("multiply", (length, width)), ("multiply", (Ref(0), c))],
     )
@@ -165,7 +174,8 @@ def tiling(r):
 def fencing(r):
     length, width, c = r.randint(5, 60), r.randint(5, 40), r.randint(2, 15)
     return Generated(
-        f"A rectangular garden is {length} m by {width} m. Fencing costs ${c} per meter. How many dollars does it cost to fence the whole garden?",
+        f"A rectangular garden is {length} m by {width} m. Fencing costs ${c} per meter. How many dollars does it "
+        "cost to fence the whole garden?",
         F(2 * (length + width) * c),
         [("add", (length, width)), ("multiply", (Ref(0), 2)), ("multiply", (Ref(1), c))],
     )
@@ -175,7 +185,8 @@ def fencing(r):
 def recipe(r):
     base, cups, times = r.randint(2, 6), r.randint(1, 5), r.randint(2, 6)
     return Generated(
-        f"A recipe for {base} servings needs {cups} cups of flour. How many cups of flour are needed for {base * times} servings?",
+        f"A recipe for {base} servings needs {cups} cups of flour. How many cups of flour are needed for "
+        f"{base * times} servings?",
         F(cups * base * times, base),
         [("divide", (base * times, base)), ("multiply", (cups, Ref(0)))],
     )
@@ -186,7 +197,8 @@ def savings_goal(r):
     name, s, weeks, have = r.choice(NAMES), r.randint(5, 40), r.randint(2, 30), r.randint(0, 100)
     goal = have + s * weeks
     return Generated(
-        f"{name} wants to buy a ${goal} game console, has already saved ${have} and saves ${s} every week. How many weeks will it take?",
+        f"{name} wants to buy a ${goal} game console, has already saved ${have} and saves ${s} every week. How "
+        "many weeks will it take?",
         F(goal - have, s),
         [("subtract", (goal, have)), ("divide", (Ref(0), s))],
     )
@@ -196,7 +208,8 @@ def savings_goal(r):
 def fuel_cost(r):
     per100, dist, price = r.randint(4, 12), r.randrange(100, 1000, 50), r.choice([1.5, 1.6, 1.8, 2, 2.2])
     return Generated(
-        f"A car uses {per100} liters of fuel per 100 km. Fuel costs ${price} per liter. How many dollars does a {dist} km trip cost?",
+        f"A car uses {per100} liters of fuel per 100 km. Fuel costs ${price} per liter. How many dollars does a "
+        f"{dist} km trip cost?",
         F(per100 * dist, 100) * F(str(price)),
         [("divide", (dist, 100)), ("multiply", (Ref(0), per100)), ("multiply", (Ref(1), price))],
     )
@@ -204,9 +217,16 @@ def fuel_cost(r):
 
 @template
 def inventory(r):
-    stock, a, b, boxes, per = r.randint(100, 500), r.randint(10, 80), r.randint(10, 80), r.randint(2, 8), r.choice([12, 20, 24, 25])
+    stock, a, b, boxes, per = (
+        r.randint(100, 500),
+        r.randint(10, 80),
+        r.randint(10, 80),
+        r.randint(2, 8),
+        r.choice([12, 20, 24, 25]),
+    )
     return Generated(
-        f"A shop has {stock} bottles. It sells {a} on Monday and {b} on Tuesday, then receives {boxes} boxes of {per} bottles. How many bottles does it have now?",
+        f"A shop has {stock} bottles. It sells {a} on Monday and {b} on Tuesday, then receives {boxes} boxes of "
+        f"{per} bottles. How many bottles does it have now?",
         F(stock - a - b + boxes * per),
         [("subtract", (stock, a)), ("subtract", (Ref(0), b)), ("multiply", (boxes, per)), ("add", (Ref(1), Ref(2)))],
     )
@@ -216,7 +236,8 @@ def inventory(r):
 def ages(r):
     name, x, y, k = r.choice(NAMES), r.randint(4, 15), r.randint(1, 8), r.randint(2, 3)
     return Generated(
-        f"{name} is {x} years old. {name}'s sister is {y} years older, and their aunt is {k} times as old as the sister. What is the sum of their three ages?",
+        f"{name} is {x} years old. {name}'s sister is {y} years older, and their aunt is {k} times as old as the "
+        "sister. What is the sum of their three ages?",
         F(x + (x + y) + k * (x + y)),
         [("add", (x, y)), ("multiply", (k, Ref(0))), ("add", (x, Ref(0))), ("add", (Ref(2), Ref(1)))],
     )
@@ -227,9 +248,15 @@ def reading(r):
     r1, d1, r2, d2 = r.randint(5, 30), r.randint(2, 7), r.randint(5, 40), r.randint(2, 7)
     pages = r1 * d1 + r2 * d2 + r.randint(10, 200)
     return Generated(
-        f"A book has {pages} pages. Ana reads {r1} pages a day for {d1} days and then {r2} pages a day for {d2} days. How many pages are left?",
+        f"A book has {pages} pages. Ana reads {r1} pages a day for {d1} days and then {r2} pages a day for {d2} "
+        "days. How many pages are left?",
         F(pages - r1 * d1 - r2 * d2),
-        [("multiply", (r1, d1)), ("multiply", (r2, d2)), ("subtract", (pages, Ref(0))), ("subtract", (Ref(2), Ref(1)))],
+        [
+            ("multiply", (r1, d1)),
+            ("multiply", (r2, d2)),
+            ("subtract", (pages, Ref(0))),
+            ("subtract", (Ref(2), Ref(1))),
+        ],
     )
 
 
@@ -238,7 +265,8 @@ def bulk_order(r):
     per_box, boxes, c, ship = r.choice([6, 8, 10, 12, 24]), r.randint(2, 20), r.randint(5, 60), r.randint(5, 30)
     need = per_box * boxes
     return Generated(
-        f"Pencils come in boxes of {per_box}. A school needs {need} pencils. Each box costs ${c} and shipping is ${ship}. How many dollars does the order cost?",
+        f"Pencils come in boxes of {per_box}. A school needs {need} pencils. Each box costs ${c} and shipping is "
+        f"${ship}. How many dollars does the order cost?",
         F(need // per_box * c + ship),
         [("divide", (need, per_box)), ("multiply", (Ref(0), c)), ("add", (Ref(1), ship))],
     )
@@ -248,9 +276,16 @@ def bulk_order(r):
 def tickets(r):
     a, pa, c, pc, d = r.randint(1, 6), r.randint(10, 30), r.randint(1, 8), r.randint(5, 15), r.choice([10, 20, 25])
     return Generated(
-        f"A family buys {a} adult tickets at ${pa} each and {c} child tickets at ${pc} each, and gets a {d}% group discount on the total. How many dollars do they pay?",
+        f"A family buys {a} adult tickets at ${pa} each and {c} child tickets at ${pc} each, and gets a {d}% group "
+        "discount on the total. How many dollars do they pay?",
         F(a * pa + c * pc) * F(100 - d, 100),
-        [("multiply", (a, pa)), ("multiply", (c, pc)), ("add", (Ref(0), Ref(1))), ("percent", (Ref(2), d)), ("subtract", (Ref(2), Ref(3)))],
+        [
+            ("multiply", (a, pa)),
+            ("multiply", (c, pc)),
+            ("add", (Ref(0), Ref(1))),
+            ("percent", (Ref(2), d)),
+            ("subtract", (Ref(2), Ref(3))),
+        ],
     )
 
 
@@ -258,7 +293,8 @@ def tickets(r):
 def simple_interest(r):
     principal, rate, years = r.randrange(500, 20000, 500), r.choice([2, 3, 4, 5, 6]), r.randint(2, 10)
     return Generated(
-        f"${principal} is deposited at {rate}% simple interest per year. How many dollars are in the account after {years} years?",
+        f"${principal} is deposited at {rate}% simple interest per year. How many dollars are in the account after "
+        f"{years} years?",
         F(principal) + F(principal * rate * years, 100),
         [("percent", (principal, rate)), ("multiply", (Ref(0), years)), ("add", (principal, Ref(1)))],
     )
@@ -276,10 +312,18 @@ def farm_legs(r):
 
 @template
 def budget(r):
-    income, rent, groceries, utilities, save = r.randrange(2500, 6000, 100), r.randrange(700, 1500, 50), r.randrange(50, 150, 10), r.randrange(80, 250, 10), r.choice([10, 20, 25, 50])
+    income, rent, groceries, utilities, save = (
+        r.randrange(2500, 6000, 100),
+        r.randrange(700, 1500, 50),
+        r.randrange(50, 150, 10),
+        r.randrange(80, 250, 10),
+        r.choice([10, 20, 25, 50]),
+    )
     rest = income - (rent + 4 * groceries + utilities)
     return Generated(
-        f"{r.choice(NAMES)} earns ${income} a month, pays ${rent} rent, ${groceries} for groceries each week for 4 weeks, and ${utilities} for utilities, then saves {save}% of what remains. How many dollars are left to spend?",
+        f"{r.choice(NAMES)} earns ${income} a month, pays ${rent} rent, ${groceries} for groceries each week for 4 "
+        f"weeks, and ${utilities} for utilities, then saves {save}% of what remains. "
+        "How many dollars are left to spend?",
         F(rest) * F(100 - save, 100),
         [
             ("multiply", (groceries, 4)),
@@ -309,7 +353,8 @@ def square_garden(r):
     side, beds = r.randint(3, 30), r.randint(2, 6)
     area = side * side * beds
     return Generated(
-        f"A park has {beds} identical square flower beds with a total area of {area} square meters. How many meters long is the side of one bed?",
+        f"A park has {beds} identical square flower beds with a total area of {area} square meters. How many "
+        "meters long is the side of one bed?",
         F(side),
         [("divide", (area, beds)), ("sqrt", (Ref(0),))],
     )
@@ -319,7 +364,8 @@ def square_garden(r):
 def packing(r):
     hens, each, per_box = r.randint(3, 40), r.randint(2, 7), r.choice([6, 10, 12])
     return Generated(
-        f"A farmer has {hens} hens that each lay {each} eggs. The eggs are packed into cartons of {per_box}. How many eggs are left over after filling as many full cartons as possible?",
+        f"A farmer has {hens} hens that each lay {each} eggs. The eggs are packed into cartons of {per_box}. How "
+        "many eggs are left over after filling as many full cartons as possible?",
         F(hens * each % per_box),
         [("multiply", (hens, each)), ("modulo", (Ref(0), per_box))],
     )

@@ -10,8 +10,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 
 class FakeOpenAI:
@@ -49,14 +50,19 @@ class FakeOpenAI:
                     return self._send(500, {"error": {"message": "injected failure", "type": "server_error"}})
                 time.sleep(fake.delay)
                 text = fake.reply(body)
-                self._send(200, {
-                    "id": f"chatcmpl-{fake.requests}",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body.get("model", "fake"),
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 50, "completion_tokens": 7, "total_tokens": 57},
-                })
+                self._send(
+                    200,
+                    {
+                        "id": f"chatcmpl-{fake.requests}",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": body.get("model", "fake"),
+                        "choices": [
+                            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                        ],
+                        "usage": {"prompt_tokens": 50, "completion_tokens": 7, "total_tokens": 57},
+                    },
+                )
 
         return Handler
 
@@ -74,7 +80,8 @@ _SUM = re.compile(r"What is (\d+) \+ (\d+)\?")
 
 def sum_solver(off_by_one: Callable[[dict[str, Any], int], bool]) -> Callable[[dict[str, Any]], str]:
     """A reply function that solves 'What is A + B?' in two calls (add, then final_answer);
-    its answer is one too high when `off_by_one(request body, A)` says so."""
+    its answer is one too high when `off_by_one(request body, A)` says so.
+    """
 
     def reply(body: dict[str, Any]) -> str:
         question = next(m["content"] for m in body["messages"] if m["role"] == "user")
@@ -91,4 +98,7 @@ adder = sum_solver(lambda body, a: (body.get("seed") or 0) % 2)  # odd seeds giv
 
 def sum_problems(n: int) -> list[dict[str, str]]:
     """`n` JSONL rows of 'What is A + B?' problems."""
-    return [{"id": f"s{i}", "task": "math", "question": f"What is {i} + {2 * i + 1}?", "answer": str(3 * i + 1)} for i in range(n)]
+    return [
+        {"id": f"s{i}", "task": "math", "question": f"What is {i} + {2 * i + 1}?", "answer": str(3 * i + 1)}
+        for i in range(n)
+    ]

@@ -61,7 +61,9 @@ class LangSmithRecorder:
                 with recorder._lock:
                     recorder.requests.append(("GET", self.path))
                 if self.path.startswith("/datasets"):  # a lookup by name: none exists yet
-                    return self._reply([] if "limit" in self.path else {"detail": "not found"}, 200 if "limit" in self.path else 404)
+                    return self._reply(
+                        [] if "limit" in self.path else {"detail": "not found"}, 200 if "limit" in self.path else 404
+                    )
                 self._reply({})  # no server info: the client falls back to its defaults
 
             def do_POST(self):
@@ -73,7 +75,11 @@ class LangSmithRecorder:
                     elif self.path.startswith("/feedback"):
                         recorder.feedback.append(json.loads(body))
                     elif self.path.startswith("/datasets"):
-                        dataset = {**json.loads(body), "id": "3f2b9c4e-0000-4000-8000-000000000001", "created_at": "2026-01-01T00:00:00Z"}
+                        dataset = {
+                            **json.loads(body),
+                            "id": "3f2b9c4e-0000-4000-8000-000000000001",
+                            "created_at": "2026-01-01T00:00:00Z",
+                        }
                         recorder.datasets.append(dataset)
                         return self._reply(dataset)
                     elif self.path.startswith("/examples/bulk"):

@@ -29,7 +29,9 @@ class ScriptedChatModel(BaseChatModel):
         self.seen.append(list(messages))
         reply = self.script[min(len(self.seen) - 1, len(self.script) - 1)]
         message = reply if isinstance(reply, AIMessage) else AIMessage(content=reply)
-        message = message.model_copy(update={"usage_metadata": {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}})
+        message = message.model_copy(
+            update={"usage_metadata": {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}}
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 

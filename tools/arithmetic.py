@@ -11,22 +11,22 @@ MAX_EXPONENT = 64
 
 
 def add(a: float, b: float) -> float:
-    """a + b."""
+    """A + b."""
     return check_bounds(to_number(a, "a") + to_number(b, "b"))
 
 
 def subtract(a: float, b: float) -> float:
-    """a - b."""
+    """A - b."""
     return check_bounds(to_number(a, "a") - to_number(b, "b"))
 
 
 def multiply(a: float, b: float) -> float:
-    """a * b."""
+    """A * b."""
     return check_bounds(to_number(a, "a") * to_number(b, "b"))
 
 
 def divide(a: float, b: float) -> float:
-    """a / b."""
+    """A / b."""
     a, b = to_number(a, "a"), to_number(b, "b")
     if b == 0:
         raise ToolError("division by zero")
@@ -34,7 +34,7 @@ def divide(a: float, b: float) -> float:
 
 
 def power(base: float, exponent: float) -> float:
-    """base ** exponent, with a bounded exponent."""
+    """Base ** exponent, with a bounded exponent."""
     base, exponent = to_number(base, "base"), to_number(exponent, "exponent")
     if abs(exponent) > MAX_EXPONENT:
         raise ToolError(f"exponent beyond the limit of {MAX_EXPONENT}")
@@ -65,7 +65,7 @@ def modulo(a: float, b: float) -> float:
 
 
 def round_number(x: float, digits: int = 0) -> float:
-    """x rounded to `digits` decimal places."""
+    """X rounded to `digits` decimal places."""
     x, digits = to_number(x, "x"), to_number(digits, "digits")
     if not float(digits).is_integer() or not 0 <= digits <= 10:
         raise ToolError("digits must be a whole number from 0 to 10")

@@ -7,8 +7,9 @@ A tool never raises on bad input from the model: `Function.run` turns every mist
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 # Functions that want per-chain state (the logic engine's rule base) take a parameter with
 # this name; the executor fills it in and it is hidden from the model.

@@ -24,6 +24,8 @@ def final_answer(answer: str) -> str:
 
 
 CONTROL = [
-    Function(think, "Write down a short reasoning step or plan.", 'think(thought="First find the cost of the apples.")'),
+    Function(
+        think, "Write down a short reasoning step or plan.", 'think(thought="First find the cost of the apples.")'
+    ),
     Function(final_answer, "Give the final answer and stop.", "final_answer(answer=42)"),
 ]

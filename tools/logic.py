@@ -31,7 +31,7 @@ def normalize_name(text: Any) -> str:
     text = _WORD_RUN.sub(" ", str(text).strip().strip(".").lower())
     for prefix in ("the ", "a ", "an ", "is ", "are "):
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     if not text or len(text) > 60:
         raise ToolError(f"bad name {str(text)[:60]!r}")
     return text
@@ -69,7 +69,7 @@ def canonical_literal(text: Any) -> tuple[str, bool] | None:
     else:
         match = _NEGATION.match(raw)
         if match:
-            raw, positive = raw[match.end():], False
+            raw, positive = raw[match.end() :], False
     raw = re.sub(r"^(?:is|are)\s+", "", raw)
     raw = _ARTICLES.sub("", raw).strip()
     if not raw or len(raw) > 60:
@@ -127,7 +127,9 @@ class RuleBase:
     world: str = "closed"
     facts: set[tuple[str, str, bool]] = field(default_factory=set)
     rules: list[Rule] = field(default_factory=list)
-    sentences: tuple[str, ...] = ()  # the problem's passage, for citing a sentence by number; not saved (the problem has it)
+    sentences: tuple[
+        str, ...
+    ] = ()  # the problem's passage, for citing a sentence by number; not saved (the problem has it)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form kept in the graph state."""
@@ -148,7 +150,11 @@ class RuleBase:
             world=data.get("world", "closed"),
             facts={(e, a, bool(p)) for e, a, p in data.get("facts", [])},
             rules=[
-                Rule(r["subject"], [(c, bool(p)) for c, p in r["conditions"]], (r["conclusion"][0], bool(r["conclusion"][1])))
+                Rule(
+                    r["subject"],
+                    [(c, bool(p)) for c, p in r["conditions"]],
+                    (r["conclusion"][0], bool(r["conclusion"][1])),
+                )
                 for r in data.get("rules", [])
             ],
         )
@@ -197,7 +203,9 @@ class RuleBase:
             for rule in rules:
                 for entity in [rule.subject] if rule.subject else sorted(entities):
                     if all(
-                        ((entity, c, True) not in known) if (negation_as_failure and not p) else ((entity, c, p) in known)
+                        ((entity, c, True) not in known)
+                        if (negation_as_failure and not p)
+                        else ((entity, c, p) in known)
                         for c, p in rule.conditions
                     ):
                         new = (entity, *rule.conclusion)
@@ -242,7 +250,7 @@ def rule(conditions: list, conclusion: str, workspace: RuleBase, subject: str = 
     if isinstance(conditions, str):
         conditions = split_conditions(conditions)
     if not isinstance(conditions, (list, tuple)) or not conditions or len(conditions) > 10:
-        raise ToolError("conditions must be a list of 1 to 10 attributes, e.g. [\"big\", \"not red\"]")
+        raise ToolError('conditions must be a list of 1 to 10 attributes, e.g. ["big", "not red"]')
     conds = [parse_literal(c) for c in conditions]
     concl = parse_literal(conclusion)
     if workspace.world == "closed" and not concl[1]:
@@ -262,11 +270,19 @@ def query(subject: str, attribute: str, workspace: RuleBase) -> str:
 
 
 LOGIC = [
-    Function(fact, "State a fact about an entity; use 'not ...' for a negative fact.", 'fact(subject="Anne", attribute="big")'),
+    Function(
+        fact,
+        "State a fact about an entity; use 'not ...' for a negative fact.",
+        'fact(subject="Anne", attribute="big")',
+    ),
     Function(
         rule,
         "State a rule: if the subject (default: someone) has all the conditions, it has the conclusion.",
         'rule(conditions=["big", "not red"], conclusion="small")',
     ),
-    Function(query, "Ask whether a statement follows: returns true, false or unknown.", 'query(subject="Anne", attribute="small")'),
+    Function(
+        query,
+        "Ask whether a statement follows: returns true, false or unknown.",
+        'query(subject="Anne", attribute="small")',
+    ),
 ]

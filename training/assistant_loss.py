@@ -35,12 +35,15 @@ class UnmaskedPairError(UserError):
 
 
 def _render(tokenizer, messages: list[dict[str, Any]], tools, generation_prompt: bool = False) -> list[int]:
-    encoded = tokenizer.apply_chat_template(messages, tools=tools, tokenize=True, return_dict=True,
-                                            add_generation_prompt=generation_prompt)
+    encoded = tokenizer.apply_chat_template(
+        messages, tools=tools, tokenize=True, return_dict=True, add_generation_prompt=generation_prompt
+    )
     return list(encoded["input_ids"])
 
 
-def assistant_token_mask(tokenizer, prompt: list[dict[str, Any]], completion: list[dict[str, Any]], tools=None) -> list[int] | None:
+def assistant_token_mask(
+    tokenizer, prompt: list[dict[str, Any]], completion: list[dict[str, Any]], tools=None
+) -> list[int] | None:
     """1 for each token of `prompt + completion` that an assistant turn of `completion` wrote, else 0.
 
     An assistant turn spans from after its header (what `add_generation_prompt` adds: the model
@@ -56,7 +59,7 @@ def assistant_token_mask(tokenizer, prompt: list[dict[str, Any]], completion: li
         upto = _render(tokenizer, prompt + completion[: i + 1], tools)
         if upto != full[: len(upto)] or start > len(upto):
             return None
-        mask[start: len(upto)] = [1] * (len(upto) - start)
+        mask[start : len(upto)] = [1] * (len(upto) - start)
     return mask
 
 
@@ -79,9 +82,13 @@ def add_loss_masks(example: dict[str, Any], tokenizer, allow_unmasked: bool = Fa
             raise UnmaskedPairError(
                 f"the chat template renders pair {example.get('id', '?')!r} differently turn by turn, so its tool "
                 "results cannot be kept out of the loss; use a prefix-stable template, or --allow-unmasked to score "
-                "every completion token")
-        warnings.warn("fcdpo: --allow-unmasked: the chat template renders a chain differently turn by turn; "
-                      "training on every completion token of such pairs", stacklevel=1)  # shown once
+                "every completion token"
+            )
+        warnings.warn(
+            "fcdpo: --allow-unmasked: the chat template renders a chain differently turn by turn; "
+            "training on every completion token of such pairs",
+            stacklevel=1,
+        )  # shown once
         out[key] = [1] * len(ids)
     return out
 
@@ -91,14 +98,21 @@ class AssistantOnlyCollator(DataCollatorForPreference):
     """TRL's preference collator whose completion mask also leaves out non-assistant tokens."""
 
     def torch_call(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        """TRL's batch, with the completion mask cut down to the assistant's own tokens."""
         output = super().torch_call(examples)
-        rows = [(e["prompt_ids"], e["chosen_loss_mask"]) for e in examples] + [(e["prompt_ids"], e["rejected_loss_mask"]) for e in examples]
+        rows = [(e["prompt_ids"], e["chosen_loss_mask"]) for e in examples] + [
+            (e["prompt_ids"], e["rejected_loss_mask"]) for e in examples
+        ]
         keep = torch.zeros_like(output["completion_mask"])
         for row, (prompt_ids, mask) in enumerate(rows):
             # The same per-sequence truncation the parent applied to ids and completion mask.
             sequence = [0] * len(prompt_ids) + list(mask)
             if self.max_length is not None:
-                sequence = sequence[: self.max_length] if self.truncation_mode == "keep_start" else sequence[-self.max_length:]
+                sequence = (
+                    sequence[: self.max_length]
+                    if self.truncation_mode == "keep_start"
+                    else sequence[-self.max_length :]
+                )
             keep[row, : len(sequence)] = torch.tensor(sequence, dtype=keep.dtype)
         output["completion_mask"] = output["completion_mask"] * keep
         return output
@@ -113,8 +127,11 @@ class AssistantOnlyDPOTrainer(DPOTrainer):
 
     def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
         dataset = super()._prepare_dataset(dataset, processing_class, args, dataset_name)
-        return dataset.map(add_loss_masks, fn_kwargs={"tokenizer": self._tokenizer, "allow_unmasked": self.allow_unmasked},
-                           desc=f"Masking tool turns of {dataset_name} dataset")
+        return dataset.map(
+            add_loss_masks,
+            fn_kwargs={"tokenizer": self._tokenizer, "allow_unmasked": self.allow_unmasked},
+            desc=f"Masking tool turns of {dataset_name} dataset",
+        )
 
     def _set_signature_columns_if_needed(self):
         super()._set_signature_columns_if_needed()
@@ -126,5 +143,9 @@ def assistant_only_collator(tokenizer, model, args) -> AssistantOnlyCollator:
     tokenizer.pad_token = args.pad_token or tokenizer.pad_token or tokenizer.eos_token
     model.config.get_text_config().pad_token_id = tokenizer.pad_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return AssistantOnlyCollator(pad_token_id=tokenizer.pad_token_id, max_length=args.max_length,
-                                 truncation_mode=args.truncation_mode, pad_to_multiple_of=args.pad_to_multiple_of)
+    return AssistantOnlyCollator(
+        pad_token_id=tokenizer.pad_token_id,
+        max_length=args.max_length,
+        truncation_mode=args.truncation_mode,
+        pad_to_multiple_of=args.pad_to_multiple_of,
+    )

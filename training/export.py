@@ -45,17 +45,24 @@ def load_run_traces(dirs: list[Path], skip_bad: bool) -> tuple[list[Trace], int]
 
 def langsmith_examples(traces: list[Trace]) -> list[dict[str, Any]]:
     """One LangSmith dataset example per problem with a correct chain: inputs = the problem,
-    reference outputs = the answer and that chain."""
+    reference outputs = the answer and that chain.
+    """
     examples, seen = [], set()
     for trace in traces:
         if trace.verdict != "correct" or trace.problem.id in seen:
             continue
         seen.add(trace.problem.id)
-        examples.append({
-            "inputs": {"question": trace.problem.question, "task": trace.problem.task, "problem_id": trace.problem.id},
-            "outputs": {"answer": trace.problem.answer, "chain": to_chat_dicts(trace.messages)},
-            "metadata": {"model": trace.model, "steps": len(trace.steps)},
-        })
+        examples.append(
+            {
+                "inputs": {
+                    "question": trace.problem.question,
+                    "task": trace.problem.task,
+                    "problem_id": trace.problem.id,
+                },
+                "outputs": {"answer": trace.problem.answer, "chain": to_chat_dicts(trace.messages)},
+                "metadata": {"model": trace.model, "steps": len(trace.steps)},
+            }
+        )
     return examples
 
 
@@ -91,7 +98,9 @@ def run_export(
         raise UserError(f"allow_ungrounded must be true or false, got {allow_ungrounded!r}")
     traces, bad = load_run_traces(dirs, skip_bad)
     rejected, bad_rejected = load_run_traces([rejected_from], skip_bad) if rejected_from else (None, 0)
-    result = make_pairs(traces, mode, rejected, max_pairs_per_problem, seed, min_chosen_steps, derived_only, allow_ungrounded)
+    result = make_pairs(
+        traces, mode, rejected, max_pairs_per_problem, seed, min_chosen_steps, derived_only, allow_ungrounded
+    )
     out.mkdir(parents=True, exist_ok=True)
     _write_jsonl(out / PAIRS, result.pairs)
     reasons = Counter(result.no_pair.values())
@@ -150,8 +159,5 @@ def load_pairs(path: str | Path):
         first = json.loads(handle.readline() or "{}")
     if not first:
         raise UserError(f"{path}: no pairs in file")
-    features = Features({
-        name: List(Json()) if name in MESSAGE_COLUMNS else Value("string")
-        for name in first
-    })
+    features = Features({name: List(Json()) if name in MESSAGE_COLUMNS else Value("string") for name in first})
     return load_dataset("json", data_files=str(path), features=features, split="train")

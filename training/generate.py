@@ -1,7 +1,7 @@
-"""`fcdpo generate`: run the graph K times per problem with a teacher and keep every chain.
+r"""`fcdpo generate`: run the graph K times per problem with a teacher and keep every chain.
 
     fcdpo generate --teacher qwen2.5-coder-1.5b --task math,logic --problems 50 --samples 4 --out runs/t
-    fcdpo generate --teacher openai:Qwen/Qwen2.5-7B-Instruct --base-url http://gpu:8000/v1 \\
+    fcdpo generate --teacher openai:Qwen/Qwen2.5-7B-Instruct --base-url http://gpu:8000/v1 \
         --task logic --problems 500 --samples 8 --concurrency 32 --out runs/t7b
 
 Each finished chain is one fsynced line of `DIR/traces.jsonl`; `DIR/manifest.json` records
@@ -46,7 +46,9 @@ class GenerateConfig:
     """What decides which chains a run produces; a resumed run must match it exactly."""
 
     teacher: str = field(metadata={"help": "model spec of the teacher"})
-    tasks: list[str] = field(default_factory=lambda: ["math", "logic"], metadata={"help": "tasks to draw problems from"})
+    tasks: list[str] = field(
+        default_factory=lambda: ["math", "logic"], metadata={"help": "tasks to draw problems from"}
+    )
     problems: int = field(default=10, metadata={"help": "problems per task (or from the dataset)"})
     samples: int = field(default=4, metadata={"help": "chains per problem"})
     split: str = field(default="train", metadata={"help": "generated split: train or test"})
@@ -57,8 +59,12 @@ class GenerateConfig:
     max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})
     call_format: str = field(default="text", metadata={"help": "text or native"})
     dataset: str | None = field(default=None, metadata={"help": "JSONL problems instead of generated ones"})
-    dataset_sha256: str | None = field(default=None, metadata={"help": "content hash of the dataset, set automatically"})
-    fingerprint: str | None = field(default=None, metadata={"help": "prompt and parser fingerprint, set automatically"})
+    dataset_sha256: str | None = field(
+        default=None, metadata={"help": "content hash of the dataset, set automatically"}
+    )
+    fingerprint: str | None = field(
+        default=None, metadata={"help": "prompt and parser fingerprint, set automatically"}
+    )
 
     def __post_init__(self) -> None:
         if parse_spec(self.teacher).kind == "reference" and self.call_format != "text":
@@ -101,7 +107,9 @@ def select_problems(config: GenerateConfig) -> list[Problem]:
         if not problems:
             raise UserError(f"--dataset {config.dataset}: no problems of task {', '.join(config.tasks)}")
         return problems[: config.problems]
-    return [p for task in config.tasks for p in get_task(task).problems(config.split, config.problems, seed=config.seed)]
+    return [
+        p for task in config.tasks for p in get_task(task).problems(config.split, config.problems, seed=config.seed)
+    ]
 
 
 def sample_seed(seed: int, problem_id: str, sample: int) -> int:
@@ -135,11 +143,16 @@ def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, An
         old = json.loads(manifest_path.read_text()).get("config", {})
         changed = sorted(k for k in set(old) | set(wanted) if old.get(k) != wanted.get(k))
         if "fingerprint" in changed and not force:
-            raise UserError(f"{out} holds chains made by another prompt or parser (fingerprint {old.get('fingerprint')} → "
-                            f"{wanted['fingerprint']}); one run dir never mixes them: use another --out, or --force to start it over")
+            raise UserError(
+                f"{out} holds chains made by another prompt or parser (fingerprint {old.get('fingerprint')} → "
+                f"{wanted['fingerprint']}); one run dir never mixes them: use another --out, or --force to start "
+                "it over"
+            )
         if changed and not force:
             shown = ", ".join(f"{k}: {old.get(k)!r} → {wanted.get(k)!r}" for k in changed[:3])
-            raise UserError(f"{out} holds a run with another config ({shown}); use another --out, or --force to start it over")
+            raise UserError(
+                f"{out} holds a run with another config ({shown}); use another --out, or --force to start it over"
+            )
         if changed:
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
             for name in (TRACES, MANIFEST):
@@ -175,8 +188,14 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
         model = reference_model(problem)
     else:  # our own retry loop below owns retries, so the client makes none of its own
         model = load_chat_model(
-            config.teacher, temperature=config.temperature, top_p=config.top_p, seed=seed,
-            max_new_tokens=config.max_new_tokens, base_url=options.base_url, timeout=options.timeout, max_retries=0,
+            config.teacher,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            seed=seed,
+            max_new_tokens=config.max_new_tokens,
+            base_url=options.base_url,
+            timeout=options.timeout,
+            max_retries=0,
         )
     graph = build_graph(model)
     delay, error = options.backoff, None
@@ -193,13 +212,24 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
             continue
         trace.sample = sample
         return trace
-    return Trace(problem, config.teacher, [], [], None, "incorrect", "failed", sample=sample, error=error,
-                 sampling={"temperature": config.temperature, "seed": seed})
+    return Trace(
+        problem,
+        config.teacher,
+        [],
+        [],
+        None,
+        "incorrect",
+        "failed",
+        sample=sample,
+        error=error,
+        sampling={"temperature": config.temperature, "seed": seed},
+    )
 
 
 def summarize(traces: list[Trace], fresh: list[Trace], seconds: float) -> dict[str, dict[str, float]]:
     """Per task over all `traces`: chains, correct rate, valid-call rate, mean steps, failed chains;
-    and generated tokens/s of the `fresh` chains this run made in `seconds`."""
+    and generated tokens/s of the `fresh` chains this run made in `seconds`.
+    """
     summary = {}
     for task in sorted({t.problem.task for t in traces}):
         mine = [t for t in traces if t.problem.task == task]
@@ -211,7 +241,9 @@ def summarize(traces: list[Trace], fresh: list[Trace], seconds: float) -> dict[s
             "correct_rate": round(sum(t.verdict == "correct" for t in mine) / len(mine), 4),
             "valid_call_rate": round(sum(s.ok for s in steps) / len(steps), 4) if steps else 0.0,
             "mean_steps": round(sum(len(t.steps) for t in ran) / len(ran), 2) if ran else 0.0,
-            "tokens_per_s": round(sum(t.usage.get("output_tokens", 0) for t in fresh if t.problem.task == task) / seconds, 2)
+            "tokens_per_s": round(
+                sum(t.usage.get("output_tokens", 0) for t in fresh if t.problem.task == task) / seconds, 2
+            )
             if seconds > 0
             else 0.0,
         }
@@ -246,7 +278,10 @@ def run_generate(config: GenerateConfig, out: Path, options: RunOptions) -> dict
         print("fcdpo: warning: --temperature 0 makes every sample of a problem the same chain", file=sys.stderr)
     new: list[Trace] = []
     started = time.perf_counter()
-    with TraceWriter(traces_path) as writer, tqdm(total=len(todo), desc="generate", unit="chain", disable=not options.progress) as bar:
+    with (
+        TraceWriter(traces_path) as writer,
+        tqdm(total=len(todo), desc="generate", unit="chain", disable=not options.progress) as bar,
+    ):
         pool = ThreadPoolExecutor(max_workers=options.concurrency)
         try:
             futures = [pool.submit(_solve_once, p, k, config, options) for p, k in todo]
@@ -255,7 +290,10 @@ def run_generate(config: GenerateConfig, out: Path, options: RunOptions) -> dict
                 writer.write(trace)
                 new.append(trace)
                 bar.update()
-                bar.set_postfix(correct=f"{sum(t.verdict == 'correct' for t in new)}/{len(new)}", failed=sum(t.status == "failed" for t in new))
+                bar.set_postfix(
+                    correct=f"{sum(t.verdict == 'correct' for t in new)}/{len(new)}",
+                    failed=sum(t.status == "failed" for t in new),
+                )
         finally:
             # On Ctrl-C or an error, chains not started are dropped (a resume makes them) instead of awaited.
             pool.shutdown(wait=True, cancel_futures=True)

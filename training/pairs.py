@@ -25,8 +25,14 @@ from fcdpo.types import Trace
 
 MODES = ("chain", "step")
 PROMPT_TURNS = 2  # system prompt + problem
-NO_PAIR_REASONS = ("all_correct", "all_incorrect", "correct_too_short", "correct_not_grounded", "correct_not_derived",
-                   "no_shared_prefix")
+NO_PAIR_REASONS = (
+    "all_correct",
+    "all_incorrect",
+    "correct_too_short",
+    "correct_not_grounded",
+    "correct_not_derived",
+    "no_shared_prefix",
+)
 
 
 @dataclass
@@ -121,6 +127,7 @@ def make_pairs(
     for trace in traces:
         if trace.status != "failed":
             by_problem[trace.problem.id].append(trace)
+
     def grounded(trace: Trace) -> bool:
         return allow_ungrounded or get_task(trace.problem.task).premises_grounded(trace)
 

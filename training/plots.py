@@ -17,9 +17,13 @@ def plot_metrics(metrics: Path, out: Path) -> Path | None:
     if not rows:
         return None
     steps = [r["step"] for r in rows]
-    panels = [("loss", "DPO loss"), ("rewards/margins", "reward margin (chosen − rejected)"), ("rewards/accuracies", "reward accuracy")]
+    panels = [
+        ("loss", "DPO loss"),
+        ("rewards/margins", "reward margin (chosen − rejected)"),
+        ("rewards/accuracies", "reward accuracy"),
+    ]
     fig, axes = plt.subplots(1, len(panels), figsize=(12, 3.2))
-    for ax, (key, title) in zip(axes, panels):
+    for ax, (key, title) in zip(axes, panels, strict=False):
         ax.plot(steps, [r.get(key) for r in rows], marker="o", markersize=3)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("step")

@@ -37,7 +37,8 @@ def repair_tail(path: Path) -> int:
 
 def read_traces(path: Path, skip_bad: bool = False) -> tuple[list[Trace], int]:
     """All traces in a file and how many bad lines were skipped; a bad line stops with `FILE:LINE: reason`
-    unless `skip_bad`."""
+    unless `skip_bad`.
+    """
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     traces: list[Trace] = []
@@ -50,7 +51,11 @@ def read_traces(path: Path, skip_bad: bool = False) -> tuple[list[Trace], int]:
                 traces.append(Trace.from_dict(json.loads(line)))
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 if not skip_bad:
-                    reason = "not valid JSON" if isinstance(exc, ValueError) else f"not a trace ({type(exc).__name__}: {exc})"
+                    reason = (
+                        "not valid JSON"
+                        if isinstance(exc, ValueError)
+                        else f"not a trace ({type(exc).__name__}: {exc})"
+                    )
                     raise UserError(f"{path}:{number}: {reason} (use --skip-bad to skip such lines)") from None
                 bad += 1
     return traces, bad
@@ -69,7 +74,7 @@ class TraceWriter:
         with self._lock:
             view = memoryview(data)
             while view:
-                view = view[os.write(self._fd, view):]
+                view = view[os.write(self._fd, view) :]
             os.fsync(self._fd)
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def length_report(dataset, tokenizer, max_length: int | None) -> dict[str, int]:
     dropped = truncated = 0
     for row in dataset:
         tools = json.loads(row["tools"]) if row.get("tools") else None
-        render = lambda messages, **kw: tokenizer.apply_chat_template(messages, tools=tools or None, tokenize=True, **kw)  # noqa: E731
+        render = partial(tokenizer.apply_chat_template, tools=tools or None, tokenize=True)
         prompt = len(_ids(render(row["prompt"], add_generation_prompt=True)))
         longest = max(len(_ids(render(row["prompt"] + row[c]))) for c in ("chosen", "rejected"))
         if prompt >= max_length:
@@ -77,8 +78,15 @@ def _last_checkpoint(checkpoints: Path) -> Path | None:
     return max(found, key=lambda p: int(p.name.split("-")[1]), default=None)
 
 
-def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: dict[str, Any], resume: bool = False,
-              allow_unmasked: bool = False) -> dict[str, Any]:
+def run_train(
+    student: str,
+    pairs: Path,
+    out: Path,
+    config: Path | None,
+    flags: dict[str, Any],
+    resume: bool = False,
+    allow_unmasked: bool = False,
+) -> dict[str, Any]:
     """Train a LoRA adapter with DPO; returns a summary (steps, final metrics, paths).
 
     With `allow_unmasked`, pairs whose student turns the chat template hides are scored on every
@@ -86,8 +94,8 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
-    from fcdpo.training.assistant_loss import AssistantOnlyDPOTrainer, assistant_only_collator
 
+    from fcdpo.training.assistant_loss import AssistantOnlyDPOTrainer, assistant_only_collator
     from fcdpo.training.plots import plot_metrics
 
     settings = resolve(config, flags)  # config mistakes surface before any model is loaded
@@ -114,7 +122,11 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
     if report["dropped"] == report["pairs"]:
         raise UserError(f"every pair's prompt reaches --max-length {dpo_config.max_length}; raise it")
     if report["dropped"] > DROP_WARNING * report["pairs"]:
-        print(f"fcdpo: warning: {report['dropped']}/{report['pairs']} pairs will be dropped; consider a larger --max-length", file=sys.stderr)
+        print(
+            f"fcdpo: warning: {report['dropped']}/{report['pairs']} pairs will be dropped; consider a larger "
+            "--max-length",
+            file=sys.stderr,
+        )
 
     out.mkdir(parents=True, exist_ok=True)
     record = {
@@ -138,13 +150,23 @@ def run_train(student: str, pairs: Path, out: Path, config: Path | None, flags: 
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16 if cuda else torch.float32)
     # Only the student's own turns are scored: tool results between them are inputs, not outputs.
     trainer = AssistantOnlyDPOTrainer(
-        model=model, args=dpo_config, train_dataset=dataset, processing_class=tokenizer, peft_config=lora_config,
-        data_collator=assistant_only_collator(tokenizer, model, dpo_config), callbacks=[metrics.callback],
+        model=model,
+        args=dpo_config,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=lora_config,
+        data_collator=assistant_only_collator(tokenizer, model, dpo_config),
+        callbacks=[metrics.callback],
         allow_unmasked=allow_unmasked,
     )
     result = trainer.train(resume_from_checkpoint=str(last) if last else None)
     trainer.save_model(str(out / "adapter"))
     tokenizer.save_pretrained(str(out / "adapter"))
     plot_metrics(out / "metrics.jsonl", out / "loss.png")
-    return {"global_step": result.global_step, "training_loss": result.training_loss, "adapter": str(out / "adapter"),
-            "resumed_from": last.name if last else None, "train_runtime": result.metrics.get("train_runtime")}
+    return {
+        "global_step": result.global_step,
+        "training_loss": result.training_loss,
+        "adapter": str(out / "adapter"),
+        "resumed_from": last.name if last else None,
+        "train_runtime": result.metrics.get("train_runtime"),
+    }

@@ -57,7 +57,10 @@ def read_yaml(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def check_sections(data: Any, where: str) -> dict[str, dict[str, Any]]:
-    """Train settings {section: {field: value}} with sections, keys and value types checked; errors start with `where`."""
+    """Train settings {section: {field: value}}, with sections, keys and value types checked.
+
+    Errors start with `where`.
+    """
     if not isinstance(data, dict):
         raise UserError(f"{where}: expected sections {' and '.join(SECTIONS)}")
     classes = _classes()
@@ -88,7 +91,9 @@ def _check_type(where: str, field: dataclasses.Field, value: Any) -> None:
     else:
         return
     if not ok:
-        kind = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}[type(default).__name__]
+        kind = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}[
+            type(default).__name__
+        ]
         raise UserError(f"{where} must be {kind}, got {value!r}")
 
 

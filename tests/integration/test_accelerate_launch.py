@@ -17,10 +17,31 @@ def test_train_runs_under_accelerate_launch(tmp_path, small_pairs):
     pairs = small_pairs("step")
     accelerate = Path(sys.executable).parent / "accelerate"
     result = subprocess.run(
-        [str(accelerate), "launch", "--config_file", str(ROOT / "configs" / "accelerate" / "cpu.yaml"), "-m", "fcdpo.cli", "train",
-         "--student", "smollm2-135m", "--pairs", str(pairs), "--out", str(tmp_path / "run"), "--max-steps", "2", "--batch-size", "1",
-         "--grad-accum", "1"],
-        capture_output=True, text=True, timeout=900, cwd=ROOT,
+        [
+            str(accelerate),
+            "launch",
+            "--config_file",
+            str(ROOT / "configs" / "accelerate" / "cpu.yaml"),
+            "-m",
+            "fcdpo.cli",
+            "train",
+            "--student",
+            "smollm2-135m",
+            "--pairs",
+            str(pairs),
+            "--out",
+            str(tmp_path / "run"),
+            "--max-steps",
+            "2",
+            "--batch-size",
+            "1",
+            "--grad-accum",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "2 steps" in result.stdout

@@ -1,5 +1,6 @@
 """`fcdpo eval` on the real smollm2-135m: problems written by others, two specs of one base
-(greedy, so the same chains), results files and the BFCL check on a few entries."""
+(greedy, so the same chains), results files and the BFCL check on a few entries.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +16,30 @@ EXTERNAL = Path(__file__).resolve().parents[1] / "fixtures" / "external.jsonl"
 
 
 def fcdpo(*args, timeout=900):
-    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", *args], capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", *args], capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
 
 def test_eval_on_a_dataset_written_by_others(tmp_path):
-    result = fcdpo("eval", "--model", "smollm2-135m", "--model", "hf:" + _checkpoint(), "--dataset", str(EXTERNAL),
-                   "--max-steps", "3", "--max-new-tokens", "48", "--out", str(tmp_path), "--json")
+    result = fcdpo(
+        "eval",
+        "--model",
+        "smollm2-135m",
+        "--model",
+        "hf:" + _checkpoint(),
+        "--dataset",
+        str(EXTERNAL),
+        "--max-steps",
+        "3",
+        "--max-new-tokens",
+        "48",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
     results = json.loads(result.stdout)
     figures = results["models"]["smollm2-135m"]
     assert set(figures) == {"logic", "math"} and figures["logic"]["problems"] == 2 and figures["math"]["problems"] == 2
@@ -31,11 +48,24 @@ def test_eval_on_a_dataset_written_by_others(tmp_path):
         assert 0 <= figures[task]["valid_call_rate"] <= 1 and figures[task]["mean_output_tokens"] > 0
     # The same weights under two specs, greedy: the same verdicts, so McNemar finds nothing.
     assert all(c["only_a"] == c["only_b"] == 0 and c["mcnemar_p"] == 1.0 for c in results["comparisons"])
-    assert (tmp_path / "accuracy.png").stat().st_size > 0 and "| `smollm2-135m` | logic |" in (tmp_path / "results.md").read_text()
+    assert (tmp_path / "accuracy.png").stat().st_size > 0 and "| `smollm2-135m` | logic |" in (
+        tmp_path / "results.md"
+    ).read_text()
 
 
 def test_bfcl_check_on_a_real_model(tmp_path):
-    result = fcdpo("eval", "--bfcl", "simple,multiple", "--limit", "2", "--model", "smollm2-135m", "--out", str(tmp_path), "--json")
+    result = fcdpo(
+        "eval",
+        "--bfcl",
+        "simple,multiple",
+        "--limit",
+        "2",
+        "--model",
+        "smollm2-135m",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
     results = json.loads(result.stdout)
     for category in ("simple", "multiple"):
         assert results["bfcl"]["smollm2-135m"][category]["problems"] == 2

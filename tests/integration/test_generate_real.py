@@ -16,8 +16,28 @@ pytestmark = pytest.mark.slow
 
 
 def generate(out, concurrency):
-    cmd = [sys.executable, "-m", "fcdpo.cli", "generate", "--teacher", "smollm2-135m", "--task", "math", "--problems", "2",
-           "--samples", "2", "--max-steps", "2", "--max-new-tokens", "48", "--out", str(out), "--concurrency", str(concurrency)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "fcdpo.cli",
+        "generate",
+        "--teacher",
+        "smollm2-135m",
+        "--task",
+        "math",
+        "--problems",
+        "2",
+        "--samples",
+        "2",
+        "--max-steps",
+        "2",
+        "--max-new-tokens",
+        "48",
+        "--out",
+        str(out),
+        "--concurrency",
+        str(concurrency),
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "math" in result.stdout and "chains" in result.stdout
@@ -27,7 +47,9 @@ def generate(out, concurrency):
 def test_generate_and_export_with_a_real_model(tmp_path):
     out = tmp_path / "t"
     traces = generate(out, concurrency=1)
-    assert sorted((t.problem.id, t.sample) for t in traces) == [(p, k) for p in ("math-train-0-0", "math-train-0-1") for k in (0, 1)]
+    assert sorted((t.problem.id, t.sample) for t in traces) == [
+        (p, k) for p in ("math-train-0-0", "math-train-0-1") for k in (0, 1)
+    ]
     assert all(t.status in ("finished", "unfinished") and t.model == "smollm2-135m" for t in traces)
     assert len({t.sampling["seed"] for t in traces}) == 4
     manifest = json.loads((out / "manifest.json").read_text())
@@ -51,11 +73,20 @@ def test_dpo_trainer_tokenizes_our_pairs_without_dropping_rows(tmp_path, small_p
         assert len(dataset) == 4
         path = str(checkpoint_dir("smollm2-135m"))
         args = DPOConfig(
-            output_dir=str(tmp_path / f"dpo-{mode}"), max_steps=1, per_device_train_batch_size=2, max_length=2048,
-            bf16=False, use_cpu=True, report_to=[], save_strategy="no", logging_steps=1,
+            output_dir=str(tmp_path / f"dpo-{mode}"),
+            max_steps=1,
+            per_device_train_batch_size=2,
+            max_length=2048,
+            bf16=False,
+            use_cpu=True,
+            report_to=[],
+            save_strategy="no",
+            logging_steps=1,
         )
         trainer = DPOTrainer(
-            model=AutoModelForCausalLM.from_pretrained(path), args=args, train_dataset=dataset,
+            model=AutoModelForCausalLM.from_pretrained(path),
+            args=args,
+            train_dataset=dataset,
             processing_class=AutoTokenizer.from_pretrained(path),
             peft_config=LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", task_type="CAUSAL_LM"),
         )

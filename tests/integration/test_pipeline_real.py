@@ -31,20 +31,37 @@ def guesser(body):
 def write_config(path: Path, url: str) -> Path:
     outside = path.parent / "outside.jsonl"  # one rule base written elsewhere
     outside.write_text((Path(__file__).parents[1] / "fixtures" / "external.jsonl").read_text().splitlines()[0] + "\n")
-    path.write_text(yaml.safe_dump({
-        "note": "A test-sized run.",
-        "teacher": "openai:guesser",
-        "base_url": url,
-        "student": "smollm2-135m",
-        "tasks": ["logic"],
-        "generate": {"problems": 3, "samples": 4, "temperature": 0.7, "max_steps": 2, "concurrency": 4},
-        "negatives": {"samples": 2},  # the real student's own chains are the rejected side
-        "export": {"mode": "chain", "max_pairs_per_problem": 2},
-        "train": {"dpo": {"max_steps": 3, "per_device_train_batch_size": 1, "gradient_accumulation_steps": 1, "save_steps": 1}},
-        "eval": {"problems": 2, "max_steps": 2, "max_new_tokens": 24, "concurrency": 2, "models": ["reference"],
-                 "datasets": [str(outside)]},
-        "bfcl": {"categories": ["simple"], "limit": 1, "concurrency": 1},
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "note": "A test-sized run.",
+                "teacher": "openai:guesser",
+                "base_url": url,
+                "student": "smollm2-135m",
+                "tasks": ["logic"],
+                "generate": {"problems": 3, "samples": 4, "temperature": 0.7, "max_steps": 2, "concurrency": 4},
+                "negatives": {"samples": 2},  # the real student's own chains are the rejected side
+                "export": {"mode": "chain", "max_pairs_per_problem": 2},
+                "train": {
+                    "dpo": {
+                        "max_steps": 3,
+                        "per_device_train_batch_size": 1,
+                        "gradient_accumulation_steps": 1,
+                        "save_steps": 1,
+                    }
+                },
+                "eval": {
+                    "problems": 2,
+                    "max_steps": 2,
+                    "max_new_tokens": 24,
+                    "concurrency": 2,
+                    "models": ["reference"],
+                    "datasets": [str(outside)],
+                },
+                "bfcl": {"categories": ["simple"], "limit": 1, "concurrency": 1},
+            }
+        )
+    )
     return path
 
 
@@ -60,7 +77,11 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
         first = pipeline(config, out)
         checkpoints = out / "train" / "checkpoints"
         deadline = time.time() + 600
-        while not list(checkpoints.glob("checkpoint-*/trainer_state.json")) and first.poll() is None and time.time() < deadline:
+        while (
+            not list(checkpoints.glob("checkpoint-*/trainer_state.json"))
+            and first.poll() is None
+            and time.time() < deadline
+        ):
             time.sleep(0.2)
         assert first.poll() is None, first.communicate()[1][-2000:]
         os.kill(first.pid, signal.SIGKILL)  # in the middle of training
@@ -89,9 +110,9 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
     bfcl = json.loads((out / "eval" / "bfcl_results.json").read_text())["bfcl"]
     assert set(bfcl) == {"smollm2-135m", after} and all(bfcl[m]["simple"]["problems"] == 1 for m in bfcl)
     assert "General function calling (BFCL" in report and "BFCL (general function calling)" in stdout
-    # Problems written by others: student before and after (and the teacher) side by side; `reference` cannot solve them.
+    # Problems written by others: student before and after (and the teacher) side by side;
+    # `reference` cannot solve them.
     outside = json.loads((out / "eval-outside" / "outside" / "results.json").read_text())
     assert set(outside["models"]) == {"openai:guesser", "smollm2-135m", after}
     assert all(outside["models"][m]["logic"]["problems"] == 1 for m in outside["models"])
     assert "Problems written by others" in report and "Problems written by others" in stdout
-

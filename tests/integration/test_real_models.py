@@ -31,7 +31,21 @@ def multiply(a: float, b: float) -> float:
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("task", ["math", "logic"])
 def test_solve_end_to_end_gives_a_well_formed_trace(model, task):
-    cmd = [sys.executable, "-m", "fcdpo.cli", "solve", "--model", model, "--task", task, "--sample", "1", "--max-steps", "3", "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "fcdpo.cli",
+        "solve",
+        "--model",
+        model,
+        "--task",
+        task,
+        "--sample",
+        "1",
+        "--max-steps",
+        "3",
+        "--json",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     lines = [line for line in result.stdout.splitlines() if line.strip()]
@@ -67,7 +81,10 @@ def test_local_chat_model_renders_history_and_reports_usage():
 
 def test_sampling_repeats_with_a_seed_and_varies_across_seeds():
     prompt = [HumanMessage("Write a word.")]
-    outputs = {seed: load_chat_model("smollm2-135m", temperature=1.0, seed=seed, max_new_tokens=8).invoke(prompt).content for seed in range(4)}
+    outputs = {
+        seed: load_chat_model("smollm2-135m", temperature=1.0, seed=seed, max_new_tokens=8).invoke(prompt).content
+        for seed in range(4)
+    }
     again = load_chat_model("smollm2-135m", temperature=1.0, seed=0, max_new_tokens=8).invoke(prompt).content
     assert again == outputs[0]
     assert len(set(outputs.values())) > 1
@@ -82,14 +99,22 @@ def test_bind_tools_returns_parsed_tool_calls():
 
 def test_pull_downloads_verifies_and_converts(tmp_path):
     env = {**os.environ, "FCDPO_CACHE": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "models", "pull", "smollm2-135m"], capture_output=True, text=True, env=env, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "models", "pull", "smollm2-135m"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     checkpoint = tmp_path / "models" / "smollm2-135m" / "hf"
     assert result.stdout.strip() == str(checkpoint)
     assert (checkpoint / "model.safetensors").stat().st_size > 100_000_000
     config = json.loads((checkpoint / "config.json").read_text())
     assert "quantization_config" not in config  # a plain checkpoint, loadable without GGUF
-    listed = subprocess.run([sys.executable, "-m", "fcdpo.cli", "models", "list"], capture_output=True, text=True, env=env)
+    listed = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "models", "list"], capture_output=True, text=True, env=env
+    )
     assert [line.split()[3] for line in listed.stdout.splitlines() if line.startswith("smollm2-135m")] == ["yes"]
     gguf = tmp_path / "models" / "smollm2-135m" / "smollm2-135m.gguf"
     assert hashlib.sha256(gguf.read_bytes()).hexdigest() == registry.MODELS["smollm2-135m"].sha256
@@ -107,7 +132,12 @@ def test_prefix_reuse_gives_the_same_greedy_chains():
         graph = build_graph(model)
         hits[reuse] = load_pretrained(model.model_path, None).prefix_cache.hits
         chains[reuse] = [
-            [s.text for s in solve(get_task(task).problems("test", 1)[0], Context(task=task, max_steps=3), graph=graph).steps]
+            [
+                s.text
+                for s in solve(
+                    get_task(task).problems("test", 1)[0], Context(task=task, max_steps=3), graph=graph
+                ).steps
+            ]
             for task in ("math", "logic")
         ]
     assert chains[True] == chains[False]
@@ -115,10 +145,13 @@ def test_prefix_reuse_gives_the_same_greedy_chains():
     assert load_pretrained(model.model_path, None).prefix_cache.hits - hits[True] >= 4
 
 
-@pytest.mark.parametrize("spec, temperature", [("smollm2-135m", 0.0), ("smollm2-135m", 0.7), ("qwen2.5-coder-0.5b", 0.0)])
+@pytest.mark.parametrize(
+    "spec, temperature", [("smollm2-135m", 0.0), ("smollm2-135m", 0.7), ("qwen2.5-coder-0.5b", 0.0)]
+)
 def test_concurrent_calls_are_batched_and_equal_to_solo_calls(spec, temperature):
     """Greedy (and seeded sampling) replies to real agent prompts are the same whether each
-    call ran alone or shared forward passes with the others — on the student the experiments tune too."""
+    call ran alone or shared forward passes with the others — on the student the experiments tune too.
+    """
     from langchain_core.messages import HumanMessage, SystemMessage
 
     from fcdpo.graphs.prompts import system_prompt, user_prompt
@@ -143,7 +176,9 @@ def test_the_app_example_runs_with_a_packaged_model():
     from pathlib import Path
 
     example = Path(__file__).resolve().parents[2] / "examples" / "use_in_an_app.py"
-    result = subprocess.run([sys.executable, str(example), "--model", "smollm2-135m"], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(example), "--model", "smollm2-135m"], capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     graph_line, chat_line = result.stdout.strip().splitlines()[-2:]
     assert graph_line.startswith("graph: answer=") and "verdict=" in graph_line
@@ -151,7 +186,10 @@ def test_the_app_example_runs_with_a_packaged_model():
 
 
 def test_released_models_are_freed_after_a_solve():
-    """The pipeline drops the teacher before training; nothing (batcher, prefix cache, chat model) may keep it alive."""
+    """The pipeline drops the teacher before training.
+
+    Nothing (batcher, prefix cache, chat model) may keep it alive.
+    """
     import weakref
 
     from fcdpo.loading import load_pretrained, release_models

@@ -1,5 +1,6 @@
 """The `solver` graph behind a real `langgraph dev` server (what LangGraph Studio talks to),
-driven with `langgraph_sdk` and a real packaged model picked through the run's context."""
+driven with `langgraph_sdk` and a real packaged model picked through the run's context.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +21,22 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def server(tmp_path):
     port = free_port()
-    env = {**os.environ, "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true", "LANGSMITH_TRACING": "false"}
+    env = {
+        **os.environ,
+        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+        "LANGGRAPH_NO_VERSION_CHECK": "true",
+        "LANGSMITH_TRACING": "false",
+    }
     log = (tmp_path / "server.log").open("w")
     langgraph = Path(sys.executable).parent / "langgraph"
     # --no-reload: the reloader restarts the server whenever a file in the project changes.
-    process = subprocess.Popen([str(langgraph), "dev", "--no-browser", "--no-reload", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(langgraph), "dev", "--no-browser", "--no-reload", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(process, f"{url}/ok", tmp_path / "server.log", timeout=180)
@@ -49,7 +60,8 @@ def test_studio_server_runs_the_graph_with_a_context_selected_model(server):
     thread = client.threads.create()
     updates = []
     for part in client.runs.stream(
-        thread["thread_id"], "solver",
+        thread["thread_id"],
+        "solver",
         input={"question": "A pen costs $3. How much do 4 pens cost?", "answer": "12"},
         context={"model": "smollm2-135m", "task": "math", "max_steps": 2, "max_new_tokens": 32},
         stream_mode="updates",

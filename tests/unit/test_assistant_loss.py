@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fcdpo.training.assistant_loss import AssistantOnlyCollator, UnmaskedPairError, add_loss_masks, assistant_token_mask
+from fcdpo.training.assistant_loss import (
+    AssistantOnlyCollator,
+    UnmaskedPairError,
+    add_loss_masks,
+    assistant_token_mask,
+)
 
 PROMPT = [{"role": "system", "content": "Solve with calls."}, {"role": "user", "content": "Problem: 3 pens at $4?"}]
 CHAIN = [
@@ -32,8 +37,8 @@ def test_mask_covers_the_assistant_turns_and_nothing_else(tokenizer):
     full = _ids(tokenizer, PROMPT + CHAIN)
     mask = assistant_token_mask(tokenizer, PROMPT, CHAIN)
     assert len(mask) == len(full)
-    kept = tokenizer.decode([t for t, m in zip(full, mask) if m])
-    left = tokenizer.decode([t for t, m in zip(full, mask) if not m])
+    kept = tokenizer.decode([t for t, m in zip(full, mask, strict=True) if m])
+    left = tokenizer.decode([t for t, m in zip(full, mask, strict=True) if not m])
     assert "multiply(a=3, b=4)" in kept and "final_answer(answer=12)" in kept
     assert "Result: 12" not in kept and "Result: 12" in left  # the tool result is input, not output
     assert "assistant" not in kept  # turn headers come from the generation prompt, never from the model
@@ -55,8 +60,13 @@ def test_example_masks_align_with_trl_ids_and_fail_loudly_unless_allowed(tokeniz
     prompt_ids = _ids(tokenizer, PROMPT, add_generation_prompt=True)
     rejected = [{"role": "assistant", "content": "final_answer(answer=7)"}]
     example = {
-        "prompt": PROMPT, "chosen": CHAIN, "rejected": rejected, "tools": "[]", "prompt_ids": prompt_ids,
-        "chosen_ids": _ids(tokenizer, PROMPT + CHAIN)[len(prompt_ids):], "rejected_ids": _ids(tokenizer, PROMPT + rejected)[len(prompt_ids):],
+        "prompt": PROMPT,
+        "chosen": CHAIN,
+        "rejected": rejected,
+        "tools": "[]",
+        "prompt_ids": prompt_ids,
+        "chosen_ids": _ids(tokenizer, PROMPT + CHAIN)[len(prompt_ids) :],
+        "rejected_ids": _ids(tokenizer, PROMPT + rejected)[len(prompt_ids) :],
     }
     masks = add_loss_masks(example, tokenizer)
     assert len(masks["chosen_loss_mask"]) == len(example["chosen_ids"]) and 0 in masks["chosen_loss_mask"]
@@ -72,8 +82,20 @@ def test_example_masks_align_with_trl_ids_and_fail_loudly_unless_allowed(tokeniz
 @pytest.mark.parametrize("max_length, mode", [(None, "keep_start"), (5, "keep_start"), (5, "keep_end")])
 def test_collator_zeroes_completion_mask_outside_assistant_turns(max_length, mode):
     examples = [
-        {"prompt_ids": [1, 2], "chosen_ids": [3, 4, 5, 6], "rejected_ids": [7, 8], "chosen_loss_mask": [1, 0, 0, 1], "rejected_loss_mask": [1, 1]},
-        {"prompt_ids": [9], "chosen_ids": [10], "rejected_ids": [11, 12, 13], "chosen_loss_mask": [1], "rejected_loss_mask": [0, 1, 1]},
+        {
+            "prompt_ids": [1, 2],
+            "chosen_ids": [3, 4, 5, 6],
+            "rejected_ids": [7, 8],
+            "chosen_loss_mask": [1, 0, 0, 1],
+            "rejected_loss_mask": [1, 1],
+        },
+        {
+            "prompt_ids": [9],
+            "chosen_ids": [10],
+            "rejected_ids": [11, 12, 13],
+            "chosen_loss_mask": [1],
+            "rejected_loss_mask": [0, 1, 1],
+        },
     ]
     out = AssistantOnlyCollator(pad_token_id=0, max_length=max_length, truncation_mode=mode)(examples)
     expected = [[0, 0, 1, 0, 0, 1], [0, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 0, 0]]

@@ -18,7 +18,14 @@ STOP = 3
 @pytest.fixture(scope="module")
 def tiny():
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)
+    config = LlamaConfig(
+        vocab_size=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+    )
     return LlamaForCausalLM(config).eval()
 
 
@@ -28,7 +35,9 @@ def prompts():
 
 
 def request(prompt, i, temperature=0.0):
-    return GenerationRequest(prompt=prompt, max_new_tokens=6 + 5 * i, temperature=temperature, top_p=0.9, seed=100 + i, reuse_prefix=False)
+    return GenerationRequest(
+        prompt=prompt, max_new_tokens=6 + 5 * i, temperature=temperature, top_p=0.9, seed=100 + i, reuse_prefix=False
+    )
 
 
 def run(model, requests, threads):
@@ -51,7 +60,9 @@ def test_batched_results_equal_solo_results(tiny, temperature):
 def test_stop_token_and_text_stop_end_a_row(tiny):
     solo, _ = run(tiny, [request(p, i) for i, p in enumerate(prompts())], threads=1)
     first = solo[3][0]
-    stop_at = GenerationRequest(prompt=prompts()[3], max_new_tokens=30, reuse_prefix=False, should_stop=lambda t: len(t) == 2)
+    stop_at = GenerationRequest(
+        prompt=prompts()[3], max_new_tokens=30, reuse_prefix=False, should_stop=lambda t: len(t) == 2
+    )
     [(tokens, finish)], _ = run(tiny, [stop_at], threads=1)
     assert tokens == first[:2] and finish == "stop"
 
@@ -64,7 +75,11 @@ def test_prefix_reuse_gives_the_same_tokens(tiny):
     follow = base + first.tokens + [5, 6, 7]
     reused = batcher.generate(GenerationRequest(prompt=follow, max_new_tokens=8)).tokens
     assert cache.hits >= 1
-    fresh = Batcher(tiny, [STOP], PrefixCache()).generate(GenerationRequest(prompt=follow, max_new_tokens=8, reuse_prefix=False)).tokens
+    fresh = (
+        Batcher(tiny, [STOP], PrefixCache())
+        .generate(GenerationRequest(prompt=follow, max_new_tokens=8, reuse_prefix=False))
+        .tokens
+    )
     assert reused == fresh
 
 

@@ -20,8 +20,9 @@ def materialize(value):
 
 def ground_truth_call(entry) -> Call:
     """BFCL's first possible answer as a call: each parameter's first allowed value; optional ones
-    whose first allowed value is "" (leave it out) are left out, required ones take the next value."""
-    (name, params), = entry["ground_truth"][0].items()
+    whose first allowed value is "" (leave it out) are left out, required ones take the next value.
+    """
+    ((name, params),) = entry["ground_truth"][0].items()
     (function,) = [f for f in entry["function"] if f["name"] == name]
     required = set(function["parameters"].get("required", []))
     args = {}
@@ -44,7 +45,9 @@ def test_ground_truth_scores_100_percent(category):
 def test_ground_truth_survives_the_text_protocol(category):
     """Rendered as text and read back by the graph's parser, the answers still score 100%."""
     for entry in load_category(category):
-        signatures = {alias(f["name"]): Signature.from_json_schema({**f, "name": alias(f["name"])}) for f in entry["function"]}
+        signatures = {
+            alias(f["name"]): Signature.from_json_schema({**f, "name": alias(f["name"])}) for f in entry["function"]
+        }
         parsed = parse_call(ground_truth_call(entry).render(), signatures)
         assert isinstance(parsed, Call), (entry["id"], parsed)
         assert check(entry, parsed)[0], entry["id"]
@@ -52,7 +55,10 @@ def test_ground_truth_survives_the_text_protocol(category):
 
 def test_wrong_calls_fail_with_bfcls_reason():
     entry = load_category("simple", 1)[0]  # calculate_triangle_area(base=10, height=5)
-    assert check(entry, Call("calculate_triangle_area", {"base": 10, "height": 6})) == (False, "Invalid value for parameter 'height': 6. Expected one of [5].")
+    assert check(entry, Call("calculate_triangle_area", {"base": 10, "height": 6})) == (
+        False,
+        "Invalid value for parameter 'height': 6. Expected one of [5].",
+    )
     assert not check(entry, Call("calculate_triangle_area", {"base": 10}))[0]
     assert check(entry, None) == (False, "no function call")
 
@@ -85,7 +91,14 @@ def test_bfcl_eval_against_a_server_writes_results_and_resumes(tmp_path):
         requests = server.requests
         assert run_bfcl_eval(["openai:right", "openai:wrong"], ["simple", "multiple"], 3, tmp_path, options) == results
         assert server.requests == requests  # resumed: every entry was already judged
-    assert results["bfcl"]["openai:right"]["simple"]["correct"] == 3 and results["bfcl"]["openai:right"]["multiple"]["accuracy"] == 1.0
-    assert results["bfcl"]["openai:wrong"]["simple"] == {**results["bfcl"]["openai:wrong"]["simple"], "correct": 0, "valid_call_rate": 0.0}
+    assert (
+        results["bfcl"]["openai:right"]["simple"]["correct"] == 3
+        and results["bfcl"]["openai:right"]["multiple"]["accuracy"] == 1.0
+    )
+    assert results["bfcl"]["openai:wrong"]["simple"] == {
+        **results["bfcl"]["openai:wrong"]["simple"],
+        "correct": 0,
+        "valid_call_rate": 0.0,
+    }
     assert results["bfcl_comparisons"][0]["only_a"] == 3 and results["bfcl_comparisons"][0]["mcnemar_p"] == 0.25
     assert "| `openai:right` | simple | 100.0%" in (tmp_path / "bfcl_results.md").read_text()

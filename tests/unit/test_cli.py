@@ -47,7 +47,11 @@ def test_malformed_dataset_line_names_file_and_line(tmp_path, capsys):
 
 
 def test_installed_command_prints_no_traceback():
-    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "solve", "--model", "nope", "--sample", "1"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "solve", "--model", "nope", "--sample", "1"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stderr.strip().startswith("fcdpo: error:")
 

@@ -1,5 +1,6 @@
 """`fcdpo eval`: statistics against known values, results and report from real (scripted) chains,
-paired tests, decontamination, and the command end to end against a loopback OpenAI server."""
+paired tests, decontamination, and the command end to end against a loopback OpenAI server.
+"""
 
 from __future__ import annotations
 
@@ -49,7 +50,11 @@ def chains(answers: dict[str, str], scripted):
     out = []
     for i, (question, answer) in enumerate(answers.items()):
         problem = Problem(f"p{i}", "math", question, "12")
-        out.append(solve(problem, Context(task="math"), model=scripted("multiply(a=3, b=4)", f"final_answer(answer={answer})")))
+        out.append(
+            solve(
+                problem, Context(task="math"), model=scripted("multiply(a=3, b=4)", f"final_answer(answer={answer})")
+            )
+        )
     return out
 
 
@@ -63,7 +68,14 @@ def test_figures_comparisons_report_and_plot_from_real_chains(tmp_path, scripted
     assert figures["valid_call_rate"] == 1.0 and figures["unfinished_rate"] == 0.0 and figures["mean_steps"] == 2.0
     assert (figures["top_answer"], figures["top_answer_share"]) in {("12", 0.5), ("13", 0.5)}
     assert (figures["majority_truth"], figures["majority_baseline"]) == ("12", 1.0)
-    constant = task_figures(chains({q: "12" for q in questions[:2]}, scripted) + [solve(Problem("p9", "math", "5 + 6?", "11"), Context(task="math"), model=scripted("final_answer(answer=12)"))])
+    constant = task_figures(
+        chains({q: "12" for q in questions[:2]}, scripted)
+        + [
+            solve(
+                Problem("p9", "math", "5 + 6?", "11"), Context(task="math"), model=scripted("final_answer(answer=12)")
+            )
+        ]
+    )
     assert (constant["top_answer"], constant["top_answer_share"], constant["majority_baseline"]) == ("12", 1.0, 0.6667)
     comparison = paired(good, half)
     assert (comparison["only_a"], comparison["only_b"], comparison["both"], comparison["neither"]) == (3, 0, 3, 0)
@@ -71,30 +83,61 @@ def test_figures_comparisons_report_and_plot_from_real_chains(tmp_path, scripted
 
     results = summarize({"teacher": good, "student": half})
     table = markdown(results)
-    assert "| `teacher` | math | 100.0% (61.0%–100.0%) | 6/6 | 6/6 | 6/6 | none stated |" in table and "| `12` 100% |" in table
+    assert (
+        "| `teacher` | math | 100.0% (61.0%–100.0%) | 6/6 | 6/6 | 6/6 | none stated |" in table
+        and "| `12` 100% |" in table
+    )
     assert "would score: math 100% (`12`)." in table
     # B − A = -3/6 with a paired bootstrap interval inside [-1, 0], and 3 of 6 discordant: MDE 2.80 · sqrt(0.5 / 6).
     c = results["comparisons"][0]
     assert c["difference"] == -0.5 and -1 <= c["difference_ci_low"] < -0.5 < c["difference_ci_high"] <= 0
     assert c["min_detectable_effect"] == pytest.approx(2.8016 * (0.5 / 6) ** 0.5, abs=1e-3)
-    assert f"| `teacher` | `student` | math | -50.0% ({c['difference_ci_low']:+.1%} to {c['difference_ci_high']:+.1%}) | ±80.9% | 3 | 0 | 3 | 0 | 0.25 |" in table
+    assert (
+        f"| `teacher` | `student` | math | -50.0% ({c['difference_ci_low']:+.1%} to "
+        f"{c['difference_ci_high']:+.1%}) | ±80.9% | 3 | 0 | 3 | 0 | 0.25 |" in table
+    )
     png = plot_accuracy(results, tmp_path / "accuracy.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_right_answers_derived_with_the_functions_are_told_apart_from_guesses(scripted):
     math = get_task("math")
-    derived = solve(Problem("d", "math", "3 times 4?", "12"), Context(task="math"), model=scripted("multiply(a=3, b=4)", "final_answer(answer=12)"))
-    guessed = solve(Problem("g", "math", "3 times 4?", "12"), Context(task="math"), model=scripted('think(thought="12")', "final_answer(answer=12)"))
+    derived = solve(
+        Problem("d", "math", "3 times 4?", "12"),
+        Context(task="math"),
+        model=scripted("multiply(a=3, b=4)", "final_answer(answer=12)"),
+    )
+    guessed = solve(
+        Problem("g", "math", "3 times 4?", "12"),
+        Context(task="math"),
+        model=scripted('think(thought="12")', "final_answer(answer=12)"),
+    )
     assert [t.verdict for t in (derived, guessed)] == ["correct", "correct"]
     assert [math.answer_derived(t) for t in (derived, guessed)] == [True, False]
     assert task_figures([derived, guessed])["correct_derived"] == 1
 
-    # Logic: a query counts only once something was stated; on an empty closed-world rule base it says false regardless.
-    logic, question = get_task("logic"), 'Anne is big.\nIs the statement "Anne is small" true or false? Anything that cannot be derived from the facts and rules is false.'
+    # Logic: a query counts only once something was stated;
+    # on an empty closed-world rule base it says false regardless.
+    logic, question = (
+        get_task("logic"),
+        'Anne is big.\nIs the statement "Anne is small" true or false? Anything that cannot be derived from the '
+        "facts and rules is false.",
+    )
     problem = Problem("q", "logic", question, "false", meta={"world": "closed"})
-    stated = solve(problem, Context(task="logic"), model=scripted('fact(subject="Anne", attribute="big")', 'query(subject="Anne", attribute="small")', "final_answer(answer=false)"))
-    empty = solve(problem, Context(task="logic"), model=scripted('query(subject="Anne", attribute="small")', "final_answer(answer=false)"))
+    stated = solve(
+        problem,
+        Context(task="logic"),
+        model=scripted(
+            'fact(subject="Anne", attribute="big")',
+            'query(subject="Anne", attribute="small")',
+            "final_answer(answer=false)",
+        ),
+    )
+    empty = solve(
+        problem,
+        Context(task="logic"),
+        model=scripted('query(subject="Anne", attribute="small")', "final_answer(answer=false)"),
+    )
     assert [t.verdict for t in (stated, empty)] == ["correct", "correct"]
     assert [logic.answer_derived(t) for t in (stated, empty)] == [True, False]
 
@@ -111,7 +154,9 @@ def sums(tmp_path):
 
 
 def test_run_eval_writes_results_and_resumes(tmp_path, sums):
-    configs = eval_configs(["openai:right", "openai:wrong"], ["math"], 20, "test", sums, 6, max_steps=4, max_new_tokens=64)
+    configs = eval_configs(
+        ["openai:right", "openai:wrong"], ["math"], 20, "test", sums, 6, max_steps=4, max_new_tokens=64
+    )
     with FakeOpenAI(right_and_wrong) as server:
         options = RunOptions(base_url=server.url, concurrency=3, progress=False, backoff=0.01)
         results = run_eval(configs, tmp_path / "eval", options)
@@ -134,24 +179,51 @@ def test_eval_refuses_problems_the_student_was_trained_on(tmp_path, small_pairs)
     (run / "adapter" / "adapter_config.json").write_text("{}")
     (run / "config.yaml").write_text(yaml.safe_dump({"student": "smollm2-135m", "pairs": str(pairs / "pairs.jsonl")}))
     dataset = tmp_path / "same.jsonl"
-    dataset.write_text(json.dumps({"id": "x1", "task": "math", "question": "A pen costs $3.  How much do 4 pens cost?", "answer": "12"}) + "\n")
+    dataset.write_text(
+        json.dumps(
+            {"id": "x1", "task": "math", "question": "A pen costs $3.  How much do 4 pens cost?", "answer": "12"}
+        )
+        + "\n"
+    )
     configs = eval_configs([f"smollm2-135m+{run / 'adapter'}"], ["math"], 1, "test", str(dataset), None, 4, 64)
     with pytest.raises(UserError, match="1 of the 1 evaluation problems .* --allow-overlap"):
         run_eval(configs, tmp_path / "eval", RunOptions(progress=False))
 
 
 def test_eval_command_bad_input_is_one_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "eval", "--model", "smollm2-135m", "--model", "smollm2-135m"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "eval", "--model", "smollm2-135m", "--model", "smollm2-135m"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and result.stderr.strip() == "fcdpo: error: eval: the same --model is given twice"
 
 
 def test_eval_command_json_against_a_server(tmp_path, sums):
     with FakeOpenAI(right_and_wrong) as server:
         result = subprocess.run(
-            [sys.executable, "-m", "fcdpo.cli", "eval", "--model", "openai:right", "--model", "openai:wrong", "--dataset", sums,
-             "--limit", "3", "--base-url", server.url, "--out", str(tmp_path / "e"), "--json"],
-            capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "fcdpo.cli",
+                "eval",
+                "--model",
+                "openai:right",
+                "--model",
+                "openai:wrong",
+                "--dataset",
+                sums,
+                "--limit",
+                "3",
+                "--base-url",
+                server.url,
+                "--out",
+                str(tmp_path / "e"),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert result.returncode == 0, result.stderr[-2000:]
     results = json.loads(result.stdout)
@@ -162,9 +234,26 @@ def test_eval_default_dir_is_keyed_by_problems_so_two_datasets_both_run_and_reru
     for name, n in (("a", 3), ("b", 4)):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in sum_problems(n)))
     with FakeOpenAI(right_and_wrong) as server:
+
         def evaluate(name):
-            result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "eval", "--model", "openai:right", "--dataset", f"{name}.jsonl",
-                                     "--base-url", server.url], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "fcdpo.cli",
+                    "eval",
+                    "--model",
+                    "openai:right",
+                    "--dataset",
+                    f"{name}.jsonl",
+                    "--base-url",
+                    server.url,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=tmp_path,
+            )
             assert result.returncode == 0, result.stderr[-2000:]
             return result.stdout
 
@@ -185,7 +274,9 @@ def test_eval_never_mixes_chains_of_another_prompt_or_parser(tmp_path, sums, mon
         run_eval(configs, tmp_path / "eval", options)
         manifest = json.loads((tmp_path / "eval" / "traces" / model_dir("openai:right") / "manifest.json").read_text())
         assert manifest["config"]["fingerprint"] == configs[0].fingerprint and "git_commit" in manifest["code"]
-        monkeypatch.setattr(generate, "chain_fingerprint", lambda tasks: "another-prompt")  # as if the prompt had changed
+        monkeypatch.setattr(
+            generate, "chain_fingerprint", lambda tasks: "another-prompt"
+        )  # as if the prompt had changed
         changed = eval_configs(["openai:right"], ["math"], 20, "test", sums, 2, max_steps=4, max_new_tokens=64)
         with pytest.raises(UserError, match="chains made by another prompt or parser"):
             run_eval(changed, tmp_path / "eval", options)

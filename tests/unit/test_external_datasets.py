@@ -1,5 +1,6 @@
 """Problems written by others (tests/fixtures/external.jsonl): closed-world rule bases with
-negated rules and plain word problems are solvable through the tools and graded by the one grader."""
+negated rules and plain word problems are solvable through the tools and graded by the one grader.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +34,13 @@ CHAINS = {
         "final_answer(answer=false)",
     ],
     "ext-math-1": ["multiply(a=4, b=12)", "subtract(a=48, b=15)", "final_answer(answer=33)"],
-    "ext-math-2": ["divide(a=18, b=2)", "multiply(a=2, b=18)", "multiply(a=3, b=9)", "add(a=36, b=27)", "final_answer(answer=63)"],
+    "ext-math-2": [
+        "divide(a=18, b=2)",
+        "multiply(a=2, b=18)",
+        "multiply(a=3, b=9)",
+        "add(a=36, b=27)",
+        "final_answer(answer=63)",
+    ],
 }
 
 
@@ -45,6 +52,8 @@ def test_external_problem_is_solved_through_the_tools(problem_id, scripted):
     if problem.task == "logic":
         assert trace.steps[-2].result == problem.answer  # the engine itself derived the answer
         # every fact and rule the chain stated is a sentence of a rule base written elsewhere
-        assert [s.grounded for s in trace.steps if s.call["name"] in ("fact", "rule")] == [True] * (len(trace.steps) - 2)
+        assert [s.grounded for s in trace.steps if s.call["name"] in ("fact", "rule")] == [True] * (
+            len(trace.steps) - 2
+        )
     assert trace.verdict == "correct"
     assert get_task(problem.task).answer_grounded(trace)

@@ -1,4 +1,7 @@
-"""Problems written outside fcdpo (`fcdpo dataset`): written as valid fcdpo JSONL, deterministic, one-number answers."""
+"""Problems written outside fcdpo (`fcdpo dataset`).
+
+Written as valid fcdpo JSONL, deterministic, with one-number answers.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,24 @@ from fcdpo.tasks.dataset import load_dataset
 
 def test_gsm_symbolic_writes_a_deterministic_math_dataset(tmp_path):
     def write(name, seed):
-        result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "dataset", "gsm-symbolic", "--problems", "30", "--seed", str(seed),
-                                 "--out", str(tmp_path / name)], capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fcdpo.cli",
+                "dataset",
+                "gsm-symbolic",
+                "--problems",
+                "30",
+                "--seed",
+                str(seed),
+                "--out",
+                str(tmp_path / name),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         return (tmp_path / name).read_text()
 
@@ -25,6 +44,13 @@ def test_gsm_symbolic_writes_a_deterministic_math_dataset(tmp_path):
 
 
 def test_unknown_source_is_one_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "dataset", "proofwriter", "--out", str(tmp_path / "x.jsonl")],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and result.stderr.strip() == "fcdpo: error: unknown dataset 'proofwriter'; choose from: gsm-symbolic"
+    result = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "dataset", "proofwriter", "--out", str(tmp_path / "x.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        result.returncode == 2
+        and result.stderr.strip() == "fcdpo: error: unknown dataset 'proofwriter'; choose from: gsm-symbolic"
+    )

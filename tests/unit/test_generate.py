@@ -1,5 +1,6 @@
 """`fcdpo generate` against a real loopback OpenAI-compatible server with scripted replies:
-resume, config checks, retries and failed chains, and the SIGKILL property."""
+resume, config checks, retries and failed chains, and the SIGKILL property.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +34,14 @@ def dataset(tmp_path):
 
 
 def config(dataset_path, **overrides):
-    values = {"teacher": "openai:fake", "tasks": ["math"], "problems": 3, "samples": 2, "dataset": dataset_path, "max_steps": 4}
+    values = {
+        "teacher": "openai:fake",
+        "tasks": ["math"],
+        "problems": 3,
+        "samples": 2,
+        "dataset": dataset_path,
+        "max_steps": 4,
+    }
     return GenerateConfig(**{**values, **overrides})
 
 
@@ -86,7 +94,9 @@ def test_server_errors_are_retried(tmp_path, dataset):
 
 def test_persistent_failures_become_failed_chains_and_the_batch_goes_on(tmp_path, dataset):
     with FakeOpenAI(adder, fail_first=10_000) as server:
-        manifest = run_generate(config(dataset(2), problems=2, samples=1), tmp_path / "run", options(server, retries=1))
+        manifest = run_generate(
+            config(dataset(2), problems=2, samples=1), tmp_path / "run", options(server, retries=1)
+        )
     traces, _ = read_traces(tmp_path / "run" / "traces.jsonl")
     assert [t.status for t in traces] == ["failed", "failed"]
     assert all("500" in t.error for t in traces)
@@ -100,7 +110,9 @@ def test_connection_refused_and_timeouts_are_failed_chains(tmp_path, dataset):
     run_generate(config(dataset(1), problems=1, samples=1), tmp_path / "down", down)
     assert "Connection" in read_traces(tmp_path / "down" / "traces.jsonl")[0][0].error
     with FakeOpenAI(adder, delay=1.5) as slow:
-        run_generate(config(dataset(1), problems=1, samples=1), tmp_path / "slow", options(slow, retries=0, timeout=0.3))
+        run_generate(
+            config(dataset(1), problems=1, samples=1), tmp_path / "slow", options(slow, retries=0, timeout=0.3)
+        )
     assert "Timeout" in read_traces(tmp_path / "slow" / "traces.jsonl")[0][0].error
 
 
@@ -119,24 +131,33 @@ def test_bad_config_is_a_user_error(dataset):
 
 def test_reference_teacher_writes_each_problems_gold_chain_through_the_graph(tmp_path):
     """`reference` plays a perfect teacher: the task's gold calls, run by the real tools and verify node."""
-    run_generate(GenerateConfig(teacher="reference", tasks=["logic", "math"], problems=12, samples=1, max_steps=10),
-                 tmp_path / "run", RunOptions(progress=False))
+    run_generate(
+        GenerateConfig(teacher="reference", tasks=["logic", "math"], problems=12, samples=1, max_steps=10),
+        tmp_path / "run",
+        RunOptions(progress=False),
+    )
     traces, _ = read_traces(tmp_path / "run" / "traces.jsonl")
     assert len(traces) == 24 and all(t.verdict == "correct" and t.status == "finished" for t in traces)
     for trace in traces:
         assert [step.text for step in trace.steps] == get_task(trace.problem.task).reference_calls(trace.problem)
         assert all(step.ok for step in trace.steps)
     logic = [t for t in traces if t.problem.task == "logic"]
-    assert sum(get_task("logic").answer_derived(t) for t in logic) >= 10  # a query after stated facts/rules, not a guess
+    assert (
+        sum(get_task("logic").answer_derived(t) for t in logic) >= 10
+    )  # a query after stated facts/rules, not a guess
     math = [t for t in traces if t.problem.task == "math"]
-    assert all(get_task("math").answer_derived(t) and len(t.steps) >= 3 for t in math)  # 2-6 operations, then the answer
+    assert all(
+        get_task("math").answer_derived(t) and len(t.steps) >= 3 for t in math
+    )  # 2-6 operations, then the answer
 
 
 def test_reference_teacher_refuses_problems_its_task_cannot_solve(tmp_path, dataset):
     """A user's dataset has no gold solution to write (math or logic): a one-line error, not a failed chain."""
     with pytest.raises(UserError, match="math task cannot solve problem"):
         run_generate(config(dataset(1), teacher="reference"), tmp_path / "run", RunOptions(progress=False))
-    external = config(str(Path(__file__).parents[1] / "fixtures" / "external.jsonl"), teacher="reference", tasks=["logic"])
+    external = config(
+        str(Path(__file__).parents[1] / "fixtures" / "external.jsonl"), teacher="reference", tasks=["logic"]
+    )
     with pytest.raises(UserError, match="logic task cannot solve problem ext-logic-1"):
         run_generate(external, tmp_path / "external", RunOptions(progress=False))
     with pytest.raises(UserError, match="needs the problem"):
@@ -158,8 +179,28 @@ def test_repair_tail_drops_only_a_torn_last_line(tmp_path):
 def test_sigkill_at_random_moments_loses_nothing_written_and_duplicates_nothing(tmp_path, dataset):
     path, out = dataset(30), tmp_path / "run"
     expected = {(f"s{i}", k) for i in range(30) for k in range(2)}
-    cmd = [sys.executable, "-m", "fcdpo.cli", "generate", "--teacher", "openai:fake", "--task", "math", "--dataset", path,
-           "--problems", "30", "--samples", "2", "--concurrency", "3", "--out", str(out), "--backoff", "0.01"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "fcdpo.cli",
+        "generate",
+        "--teacher",
+        "openai:fake",
+        "--task",
+        "math",
+        "--dataset",
+        path,
+        "--problems",
+        "30",
+        "--samples",
+        "2",
+        "--concurrency",
+        "3",
+        "--out",
+        str(out),
+        "--backoff",
+        "0.01",
+    ]
     rng = random.Random(0)
     seen: list = []
     progress: list[int] = []
@@ -170,7 +211,9 @@ def test_sigkill_at_random_moments_loses_nothing_written_and_duplicates_nothing(
             time.sleep(rng.uniform(2.0, 5.0))  # start-up takes about 2 s; then chains land
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
-            lines = (out / "traces.jsonl").read_text().splitlines(keepends=True) if (out / "traces.jsonl").exists() else []
+            lines = (
+                (out / "traces.jsonl").read_text().splitlines(keepends=True) if (out / "traces.jsonl").exists() else []
+            )
             complete = [json.loads(line) for line in lines if line.endswith("\n")]
             now = [(t["id"], t["sample"]) for t in complete]
             assert len(now) == len(set(now)), "duplicate chain"

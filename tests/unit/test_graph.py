@@ -10,7 +10,12 @@ from fcdpo.graphs import Context, build_graph, solve
 from fcdpo.types import Problem, Trace
 
 MATH = Problem("p1", "math", "Maya buys 3 pens at $4 each and a $5 book. How much does she spend?", "17")
-LOGIC = Problem("p2", "logic", 'Anne is big. If someone is big then they are red.\nIs the statement "Anne is red" true or false?', "true")
+LOGIC = Problem(
+    "p2",
+    "logic",
+    'Anne is big. If someone is big then they are red.\nIs the statement "Anne is red" true or false?',
+    "true",
+)
 
 
 def run(model, problem=MATH, **context):
@@ -99,10 +104,22 @@ def test_trace_round_trips_through_json(scripted):
     assert again.to_dict() == trace.to_dict()
     assert [type(m) for m in again.to_messages()] == [SystemMessage, HumanMessage, AIMessage, HumanMessage, AIMessage]
     assert {"question", "answer", "verdict", "steps", "messages"} <= data.keys()
-    assert data["steps"][0] == {"index": 0, "text": "add(a=12, b=5)", "call": {"name": "add", "args": {"a": 12, "b": 5}}, "result": "17", "error": None, "grounded": None}
+    assert data["steps"][0] == {
+        "index": 0,
+        "text": "add(a=12, b=5)",
+        "call": {"name": "add", "args": {"a": 12, "b": 5}},
+        "result": "17",
+        "error": None,
+        "grounded": None,
+    }
 
 
 def test_graph_streams_node_updates(scripted):
     graph = build_graph(scripted("final_answer(answer=17)"))
-    nodes = [next(iter(chunk)) for chunk in graph.stream({"question": MATH.question, "answer": "17"}, context=Context(), stream_mode="updates")]
+    nodes = [
+        next(iter(chunk))
+        for chunk in graph.stream(
+            {"question": MATH.question, "answer": "17"}, context=Context(), stream_mode="updates"
+        )
+    ]
     assert nodes == ["start", "reason", "act", "verify"]

@@ -1,7 +1,8 @@
 """Grounding: a chain's stated facts and rules are checked against the problem's own sentences.
 
 The reader must accept what the problem says however it is phrased (rule bases written elsewhere),
-and refuse what it does not say (the invented rule ladders small students write)."""
+and refuse what it does not say (the invented rule ladders small students write).
+"""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ PASSAGE = (
     "The bald eagle is big. The cat is not round. Bob is kind, smart and red. The cat chases the mouse. "
     "The cat does not like the dog. All big people are red. Young things are quiet. Big, young people are nice. "
     "If someone is big and not red then they are kind. If something chases the mouse and it is big then it is round. "
-    "If Bob is big then Bob is cold. Someone who is rough is furry. If someone is quiet then they are not young and tall.\n"
+    "If Bob is big then Bob is cold. Someone who is rough is furry. If someone is quiet then they are not young "
+    "and tall.\n"
     "If the cat chases the mouse then the mouse is big.\n"
-    'Is the statement "The cat is round" true or false? Anything that cannot be derived from the facts and rules is false.'
+    'Is the statement "The cat is round" true or false? Anything that cannot be derived from the facts and rules '
+    "is false."
 )
 
 
@@ -32,51 +35,58 @@ def grounded(call: str, question: str = PASSAGE) -> bool | None:
     return LOGIC.statement_grounded(Problem("p", "logic", question), parse_call(call, SIGNATURES).to_dict())
 
 
-@pytest.mark.parametrize("call", [
-    'fact(subject="The bald eagle", attribute="big")',
-    'fact(subject="bald eagle", attribute="big")',
-    'fact(subject="the cat", attribute="not round")',
-    'fact(subject="the cat", attribute="is not round")',
-    'fact(subject="Bob", attribute="smart")',
-    'fact(subject="Bob", attribute="red")',
-    'fact(subject="the cat", attribute="chases the mouse")',
-    'fact(subject="cat", attribute="chases mouse")',
-    'fact(subject="the cat", attribute="does not like the dog")',
-    'fact(subject="the cat", attribute="not likes the dog")',
-    'rule(conditions=["big"], conclusion="red")',
-    'rule(conditions=["young"], conclusion="quiet", subject="something")',
-    'rule(conditions=["young", "big"], conclusion="nice")',
-    'rule(conditions="big and young", conclusion="nice")',
-    'rule(conditions=["big", "not red"], conclusion="kind")',
-    'rule(conditions=["chases the mouse", "big"], conclusion="round")',
-    'rule(conditions=["big"], conclusion="cold", subject="Bob")',
-    'rule(conditions=["rough"], conclusion="furry")',
-    'rule(conditions=["quiet"], conclusion="not young")',
-    'rule(conditions=["quiet"], conclusion="tall")',
-    'rule(conditions=["big"], conclusion="red", subject="Bob")',  # a general rule applied to one entity still holds
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        'fact(subject="The bald eagle", attribute="big")',
+        'fact(subject="bald eagle", attribute="big")',
+        'fact(subject="the cat", attribute="not round")',
+        'fact(subject="the cat", attribute="is not round")',
+        'fact(subject="Bob", attribute="smart")',
+        'fact(subject="Bob", attribute="red")',
+        'fact(subject="the cat", attribute="chases the mouse")',
+        'fact(subject="cat", attribute="chases mouse")',
+        'fact(subject="the cat", attribute="does not like the dog")',
+        'fact(subject="the cat", attribute="not likes the dog")',
+        'rule(conditions=["big"], conclusion="red")',
+        'rule(conditions=["young"], conclusion="quiet", subject="something")',
+        'rule(conditions=["young", "big"], conclusion="nice")',
+        'rule(conditions="big and young", conclusion="nice")',
+        'rule(conditions=["big", "not red"], conclusion="kind")',
+        'rule(conditions=["chases the mouse", "big"], conclusion="round")',
+        'rule(conditions=["big"], conclusion="cold", subject="Bob")',
+        'rule(conditions=["rough"], conclusion="furry")',
+        'rule(conditions=["quiet"], conclusion="not young")',
+        'rule(conditions=["quiet"], conclusion="tall")',
+        # A general rule applied to one entity still holds.
+        'rule(conditions=["big"], conclusion="red", subject="Bob")',
+    ],
+)
 def test_statements_the_problem_makes_are_grounded(call):
     assert grounded(call) is True
 
 
-@pytest.mark.parametrize("call", [
-    'fact(subject="the cat", attribute="big")',  # invented fact
-    'fact(subject="the cat", attribute="round")',  # negation dropped
-    'fact(subject="Bob", attribute="not red")',  # negation added
-    'fact(subject="the dog", attribute="chases the mouse")',  # another entity
-    'fact(subject="the cat", attribute="likes the dog")',
-    'fact(subject="the mouse", attribute="big")',  # a conclusion, not a fact
-    'rule(conditions=["dull"], conclusion="beautiful")',  # the ladders small students invent
-    'rule(conditions=["beautiful", "small"], conclusion="small")',
-    'rule(conditions=["red"], conclusion="big")',  # reversed
-    'rule(conditions=["big"], conclusion="nice")',  # a condition dropped: a stronger rule than the text's
-    'rule(conditions=["big", "young", "red"], conclusion="nice")',  # a condition added
-    'rule(conditions=["big", "red"], conclusion="kind")',  # negated condition made positive
-    'rule(conditions=["big"], conclusion="cold")',  # Bob's rule made general
-    'rule(conditions=["big"], conclusion="cold", subject="the cat")',  # Bob's rule moved to another entity
-    'rule(conditions=["chases the mouse"], conclusion="big")',  # about another entity: not one rule of the engine
-    'rule(conditions=["quiet"], conclusion="young")',
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        'fact(subject="the cat", attribute="big")',  # invented fact
+        'fact(subject="the cat", attribute="round")',  # negation dropped
+        'fact(subject="Bob", attribute="not red")',  # negation added
+        'fact(subject="the dog", attribute="chases the mouse")',  # another entity
+        'fact(subject="the cat", attribute="likes the dog")',
+        'fact(subject="the mouse", attribute="big")',  # a conclusion, not a fact
+        'rule(conditions=["dull"], conclusion="beautiful")',  # the ladders small students invent
+        'rule(conditions=["beautiful", "small"], conclusion="small")',
+        'rule(conditions=["red"], conclusion="big")',  # reversed
+        'rule(conditions=["big"], conclusion="nice")',  # a condition dropped: a stronger rule than the text's
+        'rule(conditions=["big", "young", "red"], conclusion="nice")',  # a condition added
+        'rule(conditions=["big", "red"], conclusion="kind")',  # negated condition made positive
+        'rule(conditions=["big"], conclusion="cold")',  # Bob's rule made general
+        'rule(conditions=["big"], conclusion="cold", subject="the cat")',  # Bob's rule moved to another entity
+        'rule(conditions=["chases the mouse"], conclusion="big")',  # about another entity: not one rule of the engine
+        'rule(conditions=["quiet"], conclusion="young")',
+    ],
+)
 def test_invented_statements_are_not_grounded(call):
     assert grounded(call) is False
 
@@ -98,11 +108,22 @@ def test_every_gold_statement_of_generated_problems_is_grounded():
     assert stated > 1500
 
 
-QUESTION = 'Anne is big. If someone is big then they are red.\nIs the statement "Anne is red" true or false? Anything that cannot be derived from the facts and rules is false.'
-FAITHFUL = ('fact(subject="Anne", attribute="big")', 'rule(conditions=["big"], conclusion="red")',
-            'query(subject="Anne", attribute="red")', "final_answer(answer=true)")
-INVENTED = ('fact(subject="Anne", attribute="kind")', 'rule(conditions=["kind"], conclusion="red")',
-            'query(subject="Anne", attribute="red")', "final_answer(answer=true)")
+QUESTION = (
+    "Anne is big. If someone is big then they are red.\n"
+    'Is the statement "Anne is red" true or false? Anything that cannot be derived from the facts and rules is false.'
+)
+FAITHFUL = (
+    'fact(subject="Anne", attribute="big")',
+    'rule(conditions=["big"], conclusion="red")',
+    'query(subject="Anne", attribute="red")',
+    "final_answer(answer=true)",
+)
+INVENTED = (
+    'fact(subject="Anne", attribute="kind")',
+    'rule(conditions=["kind"], conclusion="red")',
+    'query(subject="Anne", attribute="red")',
+    "final_answer(answer=true)",
+)
 
 
 def test_traces_record_grounding_and_eval_counts_grounded_right_answers(scripted):
@@ -112,7 +133,10 @@ def test_traces_record_grounding_and_eval_counts_grounded_right_answers(scripted
     assert [t.verdict for t in (faithful, invented)] == ["correct", "correct"]  # both land on the right label...
     assert [s.grounded for s in faithful.steps] == [True, True, None, None]
     assert [s.grounded for s in invented.steps] == [False, False, None, None]
-    assert [LOGIC.answer_derived(t) for t in (faithful, invented)] == [True, True]  # ...both "derived" by the engine...
+    assert [LOGIC.answer_derived(t) for t in (faithful, invented)] == [
+        True,
+        True,
+    ]  # ...both "derived" by the engine...
     assert [LOGIC.answer_grounded(t) for t in (faithful, invented)] == [True, False]  # ...only one from the problem
     figures = task_figures([faithful, invented])
     assert (figures["correct"], figures["correct_derived"], figures["correct_grounded"]) == (2, 2, 1)
@@ -137,7 +161,9 @@ def test_export_never_chooses_a_right_chain_from_invented_premises(scripted):
     assert len(result.pairs) == 2
     chosen = {str(p["chosen"]) for p in result.pairs}
     assert chosen == {str(make_pairs([faithful, wrong]).pairs[0]["chosen"])}  # only the faithful chain is chosen...
-    assert any("kind" in str(p["rejected"]) for p in result.pairs)  # ...and the invented one is rejected beside the wrong one
+    assert any(
+        "kind" in str(p["rejected"]) for p in result.pairs
+    )  # ...and the invented one is rejected beside the wrong one
     only_invented = make_pairs([invented, wrong])
     assert only_invented.pairs == [] and only_invented.no_pair == {"a": "correct_not_grounded"}
     assert len(make_pairs([invented, wrong], allow_ungrounded=True).pairs) == 1

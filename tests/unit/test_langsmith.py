@@ -1,5 +1,6 @@
 """LangSmith tracing against a local recorder: one root run per chain with its metadata and tags,
-the verdict as feedback; with tracing off, nothing is sent."""
+the verdict as feedback; with tracing off, nothing is sent.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +14,43 @@ import pytest
 from tests.fake_openai import FakeOpenAI, sum_solver
 from tests.langsmith_recorder import LangSmithRecorder
 
-
 half_right = sum_solver(lambda body, a: a == 1)  # wrong on the problem with A = 1
 
 
 @pytest.fixture
 def sums(tmp_path):
     path = tmp_path / "sums.jsonl"
-    rows = [{"id": f"s{i}", "task": "math", "question": f"What is {i} + {i + 5}?", "answer": str(2 * i + 5)} for i in range(2)]
+    rows = [
+        {"id": f"s{i}", "task": "math", "question": f"What is {i} + {i + 5}?", "answer": str(2 * i + 5)}
+        for i in range(2)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return str(path)
 
 
 def solve(sums, server, recorder, tracing: bool):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LANGSMITH_", "LANGCHAIN_"))}
-    env.update(LANGSMITH_ENDPOINT=recorder.url, LANGSMITH_API_KEY="test-key", LANGSMITH_TRACING="true" if tracing else "false")
+    env.update(
+        LANGSMITH_ENDPOINT=recorder.url, LANGSMITH_API_KEY="test-key", LANGSMITH_TRACING="true" if tracing else "false"
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "fcdpo.cli", "solve", "--model", "openai:fake", "--base-url", server.url, "--dataset", sums, "--json"],
-        capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "fcdpo.cli",
+            "solve",
+            "--model",
+            "openai:fake",
+            "--base-url",
+            server.url,
+            "--dataset",
+            sums,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return [json.loads(line) for line in result.stdout.splitlines()]
@@ -40,7 +60,11 @@ def test_each_chain_is_one_root_run_with_metadata_and_verdict_feedback(sums):
     with FakeOpenAI(half_right) as server, LangSmithRecorder() as recorder:
         traces = solve(sums, server, recorder, tracing=True)
     assert [t["verdict"] for t in traces] == ["correct", "incorrect"]
-    roots = {run_id: run for run_id, run in recorder.runs.items() if run.get("name", "").startswith("solve ") and not run.get("parent_run_id")}
+    roots = {
+        run_id: run
+        for run_id, run in recorder.runs.items()
+        if run.get("name", "").startswith("solve ") and not run.get("parent_run_id")
+    }
     assert len(roots) == 2 and {run["name"] for run in roots.values()} == {"solve math"}
     by_problem = {}
     for run_id, run in roots.items():
@@ -73,8 +97,21 @@ def export(tmp_path, env_extra):
     small_pairs(tmp_path)  # real scripted chains in tmp_path/traces (one problem, two correct chains)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LANGSMITH_", "LANGCHAIN_"))}
     result = subprocess.run(
-        [sys.executable, "-m", "fcdpo.cli", "export", str(tmp_path / "traces"), "--out", str(tmp_path / "p"), "--langsmith-dataset", "fcdpo-chains"],
-        capture_output=True, text=True, env={**env, **env_extra}, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "fcdpo.cli",
+            "export",
+            str(tmp_path / "traces"),
+            "--out",
+            str(tmp_path / "p"),
+            "--langsmith-dataset",
+            "fcdpo-chains",
+        ],
+        capture_output=True,
+        text=True,
+        env={**env, **env_extra},
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout

@@ -11,15 +11,19 @@ TOOLS = [f.json_schema() for f in ARITHMETIC[:2]]
 
 
 def test_history_becomes_role_dicts_with_calls_and_results():
-    chat = to_chat_dicts([
-        SystemMessage("sys"),
-        HumanMessage("q"),
-        AIMessage(content="", tool_calls=[{"name": "add", "args": {"a": 1, "b": 2}, "id": "c1"}]),
-        ToolMessage("3", tool_call_id="c1"),
-        AIMessage(content=[{"type": "text", "text": "done"}]),
-    ])
+    chat = to_chat_dicts(
+        [
+            SystemMessage("sys"),
+            HumanMessage("q"),
+            AIMessage(content="", tool_calls=[{"name": "add", "args": {"a": 1, "b": 2}, "id": "c1"}]),
+            ToolMessage("3", tool_call_id="c1"),
+            AIMessage(content=[{"type": "text", "text": "done"}]),
+        ]
+    )
     assert [m["role"] for m in chat] == ["system", "user", "assistant", "tool", "assistant"]
-    assert chat[2]["tool_calls"] == [{"type": "function", "id": "c1", "function": {"name": "add", "arguments": {"a": 1, "b": 2}}}]
+    assert chat[2]["tool_calls"] == [
+        {"type": "function", "id": "c1", "function": {"name": "add", "arguments": {"a": 1, "b": 2}}}
+    ]
     assert chat[3] == {"role": "tool", "content": "3", "tool_call_id": "c1"}
     assert chat[4]["content"] == "done"
 

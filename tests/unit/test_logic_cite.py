@@ -1,7 +1,8 @@
 """The logic task with cited premises: the model names a sentence of the problem, the engine reads it.
 
 A premise can only come from the text, so a chain cannot invent one; the model still has to pick
-the sentences that matter, query and answer."""
+the sentences that matter, query and answer.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ OUTSIDE = (  # phrased as rule bases written elsewhere are
     "The bald eagle is big. The cat chases the mouse. Bob is kind, smart and red.\n"
     "All big people are red. If something chases the mouse and it is big then it is round.\n"
     "If the cat chases the mouse then the mouse is big.\n"
-    'Is the statement "The cat is round" true or false? Anything that cannot be derived from the facts and rules is false.'
+    'Is the statement "The cat is round" true or false? Anything that cannot be derived from the facts and rules '
+    "is false."
 )
 
 
@@ -47,20 +49,25 @@ def test_citing_a_sentence_states_exactly_what_it_says():
     assert rules.query("bald eagle", "red", True) == "true"
 
 
-@pytest.mark.parametrize("number, message", [
-    (0, "there is no sentence 0; the problem's sentences are numbered 1 to 6"),
-    (7, "there is no sentence 7"),
-    ("three", "number must be a sentence number from 1 to 6"),
-    (2.5, "number must be a sentence number"),
-    (6, "sentence 6 states no fact or rule the engine can read"),  # concludes about another entity
-])
+@pytest.mark.parametrize(
+    "number, message",
+    [
+        (0, "there is no sentence 0; the problem's sentences are numbered 1 to 6"),
+        (7, "there is no sentence 7"),
+        ("three", "number must be a sentence number from 1 to 6"),
+        (2.5, "number must be a sentence number"),
+        (6, "sentence 6 states no fact or rule the engine can read"),  # concludes about another entity
+    ],
+)
 def test_a_bad_citation_is_an_error_the_model_sees(number, message):
     with pytest.raises(ToolError, match=message):
         sentence(number, workspace())
 
 
 def test_cite_asks_the_logic_tasks_own_questions():
-    assert [p.question for p in CITE.problems("test", 5)] == [p.question for p in get_task("logic").problems("test", 5)]
+    assert [p.question for p in CITE.problems("test", 5)] == [
+        p.question for p in get_task("logic").problems("test", 5)
+    ]
     assert {p.task for p in CITE.problems("test", 5)} == {"logic-cite"}
 
 
@@ -76,14 +83,30 @@ def test_gold_chains_cite_only_sentences_and_derive_every_answer_through_the_gra
 
 def test_a_chain_citing_sentences_is_grounded_by_construction_and_derives_its_answer(scripted):
     problem = Problem("p", "logic-cite", OUTSIDE, "true")
-    trace = solve(problem, Context(task="logic-cite"), model=scripted(
-        "sentence(number=1)", 'query(subject="the bald eagle", attribute="red")', "final_answer(answer=false)"))
+    trace = solve(
+        problem,
+        Context(task="logic-cite"),
+        model=scripted(
+            "sentence(number=1)", 'query(subject="the bald eagle", attribute="red")', "final_answer(answer=false)"
+        ),
+    )
     assert trace.steps[0].grounded is True and trace.verdict == "incorrect"  # the rule of sentence 4 was never cited
-    trace = solve(problem, Context(task="logic-cite"), model=scripted(
-        "sentence(number=1)", "sentence(number=4)", 'query(subject="the bald eagle", attribute="red")', "final_answer(answer=true)"))
+    trace = solve(
+        problem,
+        Context(task="logic-cite"),
+        model=scripted(
+            "sentence(number=1)",
+            "sentence(number=4)",
+            'query(subject="the bald eagle", attribute="red")',
+            "final_answer(answer=true)",
+        ),
+    )
     assert trace.verdict == "correct" and CITE.answer_grounded(trace)
-    shortcut = solve(problem, Context(task="logic-cite"), model=scripted(
-        'query(subject="the bald eagle", attribute="red")', "final_answer(answer=false)"))
+    shortcut = solve(
+        problem,
+        Context(task="logic-cite"),
+        model=scripted('query(subject="the bald eagle", attribute="red")', "final_answer(answer=false)"),
+    )
     assert not CITE.answer_derived(shortcut)  # the engine's default on nothing cited is no derivation
 
 
@@ -100,4 +123,7 @@ def test_a_student_trained_on_numbered_questions_is_caught_evaluating_the_same_q
     (tmp_path / "run" / "adapter").mkdir()
     (tmp_path / "run" / "adapter" / "adapter_config.json").write_text("{}")
     logic_problem = get_task("logic").problems("test", 1)[0]
-    assert overlap(f"smollm2-135m+{tmp_path / 'run' / 'adapter'}", [logic_problem, problem])[0] == [logic_problem.id, problem.id]
+    assert overlap(f"smollm2-135m+{tmp_path / 'run' / 'adapter'}", [logic_problem, problem])[0] == [
+        logic_problem.id,
+        problem.id,
+    ]

@@ -86,7 +86,11 @@ def test_rule_base_round_trips_through_dict():
 
 
 def test_reference_evaluator_depth():
-    theory = Theory("closed", [("anne", "a", True)], [(None, [("a", True)], ("b", True)), (None, [("b", True), ("c", False)], ("d", True))])
+    theory = Theory(
+        "closed",
+        [("anne", "a", True)],
+        [(None, [("a", True)], ("b", True)), (None, [("b", True), ("c", False)], ("d", True))],
+    )
     assert evaluate(theory, "anne", "d") == ("true", 2)
     assert evaluate(theory, "anne", "d", positive=False) == ("false", 2)
     assert evaluate(theory, "anne", "c") == ("false", 0)
@@ -105,8 +109,15 @@ def test_engine_agrees_with_reference_on_generated_problems(world):
 
 
 def test_relevant_part_keeps_what_the_question_depends_on():
-    theory = Theory("closed", [("Anne", "a", True), ("Anne", "x", True), ("Bob", "a", True)],
-                    [(None, [("a", True), ("c", False)], ("b", True)), (None, [("x", True)], ("y", True)), ("Bob", [("d", True)], ("c", True))])
+    theory = Theory(
+        "closed",
+        [("Anne", "a", True), ("Anne", "x", True), ("Bob", "a", True)],
+        [
+            (None, [("a", True), ("c", False)], ("b", True)),
+            (None, [("x", True)], ("y", True)),
+            ("Bob", [("d", True)], ("c", True)),
+        ],
+    )
     part = relevant_part(theory, "Anne", "b")
     assert part.facts == [("Anne", "a", True)]  # not Anne's x (feeds only y), not Bob's facts
     assert part.rules == [(None, [("a", True), ("c", False)], ("b", True))]  # Bob's rule for c does not apply to Anne
@@ -115,7 +126,10 @@ def test_relevant_part_keeps_what_the_question_depends_on():
 def test_relations_are_literals_the_engine_reads_in_every_phrasing():
     workspace = RuleBase(world="open")
     assert run(workspace, "fact", subject="The cat", attribute="chases the mouse") == "noted: cat chases mouse"
-    assert run(workspace, "fact", subject="the dog", attribute="does not chase the mouse") == "noted: dog does not chase mouse"
+    assert (
+        run(workspace, "fact", subject="the dog", attribute="does not chase the mouse")
+        == "noted: dog does not chase mouse"
+    )
     run(workspace, "rule", conditions=["chases the mouse"], conclusion="big")
     run(workspace, "rule", conditions=["doesn't chase the mouse"], conclusion="not big")
     assert run(workspace, "query", subject="the cat", attribute="is big") == "true"
@@ -127,8 +141,20 @@ def test_relations_are_literals_the_engine_reads_in_every_phrasing():
 def test_generated_rule_bases_look_like_ones_written_elsewhere():
     problems = LogicTask().problems("train", 300)
     text = " ".join(p.question for p in problems)
-    for phrasing in ("All ", " things are ", " people are ", "Someone who is ", "If something ", " then it ", "If someone ",
-                     " then they are ", " chases the ", " does not ", " and not ", "The bald eagle"):
+    for phrasing in (
+        "All ",
+        " things are ",
+        " people are ",
+        "Someone who is ",
+        "If something ",
+        " then it ",
+        "If someone ",
+        " then they are ",
+        " chases the ",
+        " does not ",
+        " and not ",
+        "The bald eagle",
+    ):
         assert phrasing in text, phrasing
     sizes = [len(p.meta["theory"]["facts"]) + len(p.meta["theory"]["rules"]) for p in problems]
     assert max(sizes) >= 20 and sum(sizes) / len(sizes) >= 15  # many distractors, as in ProofWriter
@@ -136,5 +162,9 @@ def test_generated_rule_bases_look_like_ones_written_elsewhere():
     assert max(needed) <= 10 and sum(5 <= n <= 10 for n in needed) >= 75  # fits a 12-step chain; many need 5-10
     relational = [p for p in problems if " the " in p.meta["query"][1]]
     assert relational and all(solution_calls(p, relevant_only=True)[-2][1] == p.answer for p in relational)
-    assert not any(f"{e} {v} {e}" in p.question.lower() for p in problems for e in ("the cat", "the dog")
-                   for v in ("chases", "likes", "sees", "needs", "visits", "eats"))  # nothing relates to itself
+    assert not any(
+        f"{e} {v} {e}" in p.question.lower()
+        for p in problems
+        for e in ("the cat", "the dog")
+        for v in ("chases", "likes", "sees", "needs", "visits", "eats")
+    )  # nothing relates to itself

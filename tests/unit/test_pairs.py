@@ -38,17 +38,31 @@ def traces(scripted):
 def test_chain_mode_pairs_every_correct_with_every_incorrect(traces):
     result = make_pairs([traces[k] for k in ("good", "good2", "bad", "bad2")], "chain", max_pairs_per_problem=None)
     assert len(result.pairs) == 4
-    row = next(r for r in result.pairs if r["chosen"][0]["content"] == "add(a=2, b=3)" and r["rejected"][0]["content"] == "add(a=2, b=3)")
+    row = next(
+        r
+        for r in result.pairs
+        if r["chosen"][0]["content"] == "add(a=2, b=3)" and r["rejected"][0]["content"] == "add(a=2, b=3)"
+    )
     assert [m["role"] for m in row["prompt"]] == ["system", "user"]
     assert [m["role"] for m in row["chosen"]] == ["assistant", "user", "assistant"]
-    assert row["chosen"][-1]["content"] == "final_answer(answer=5)" and row["rejected"][-1]["content"] == "final_answer(answer=6)"
+    assert (
+        row["chosen"][-1]["content"] == "final_answer(answer=5)"
+        and row["rejected"][-1]["content"] == "final_answer(answer=6)"
+    )
     assert row["tools"] == "[]" and row["id"] == "p1" and row["task"] == "math"
 
 
 def test_max_pairs_per_problem(traces):
-    result = make_pairs([traces[k] for k in ("good", "good2", "bad", "bad2")], "chain", max_pairs_per_problem=3, seed=1)
+    result = make_pairs(
+        [traces[k] for k in ("good", "good2", "bad", "bad2")], "chain", max_pairs_per_problem=3, seed=1
+    )
     assert len(result.pairs) == 3
-    assert make_pairs([traces[k] for k in ("good", "good2", "bad", "bad2")], "chain", max_pairs_per_problem=3, seed=1).pairs == result.pairs
+    assert (
+        make_pairs(
+            [traces[k] for k in ("good", "good2", "bad", "bad2")], "chain", max_pairs_per_problem=3, seed=1
+        ).pairs
+        == result.pairs
+    )
 
 
 def test_step_mode_keeps_the_shared_prefix_in_the_prompt(traces):
@@ -72,23 +86,42 @@ def test_no_pair_reasons(traces, scripted):
 def test_on_policy_negatives_come_only_from_the_rejected_run(traces, scripted):
     student_fail = chain(scripted, P1, "subtract(a=2, b=3)", "final_answer(answer=-1)")
     student_fail.model = "student"
-    result = make_pairs([traces["good"], traces["bad"]], "chain", rejected_traces=[student_fail], max_pairs_per_problem=None)
+    result = make_pairs(
+        [traces["good"], traces["bad"]], "chain", rejected_traces=[student_fail], max_pairs_per_problem=None
+    )
     assert len(result.pairs) == 1
-    assert result.pairs[0]["rejected_model"] == "student" and result.pairs[0]["rejected"][-1]["content"] == "final_answer(answer=-1)"
+    assert (
+        result.pairs[0]["rejected_model"] == "student"
+        and result.pairs[0]["rejected"][-1]["content"] == "final_answer(answer=-1)"
+    )
 
 
 def test_one_step_guesses_are_not_chosen_when_min_chosen_steps_is_2(traces):
-    result = make_pairs([traces["p2_good"], traces["good"], traces["bad"]], "chain", rejected_traces=[traces["bad"]], min_chosen_steps=2)
+    result = make_pairs(
+        [traces["p2_good"], traces["good"], traces["bad"]],
+        "chain",
+        rejected_traces=[traces["bad"]],
+        min_chosen_steps=2,
+    )
     assert result.no_pair == {"p2": "correct_too_short"}
     assert len(result.pairs) == 1 and result.pairs[0]["chosen"][0]["content"] == "add(a=2, b=3)"
-    assert make_pairs([traces["p2_good"], traces["bad"]], "chain").no_pair == {"p1": "all_incorrect", "p2": "all_correct"}
+    assert make_pairs([traces["p2_good"], traces["bad"]], "chain").no_pair == {
+        "p1": "all_incorrect",
+        "p2": "all_correct",
+    }
 
 
 def test_stated_answers_are_not_chosen_with_derived_only(traces, scripted):
-    stated = chain(scripted, P1, "think(thought='it is 5')", "final_answer(answer=5)")  # two steps, right, no function returned 5
+    stated = chain(
+        scripted, P1, "think(thought='it is 5')", "final_answer(answer=5)"
+    )  # two steps, right, no function returned 5
     assert len(make_pairs([stated, traces["bad"]], "chain", min_chosen_steps=2).pairs) == 1
-    assert make_pairs([stated, traces["bad"]], "chain", min_chosen_steps=2, derived_only=True).no_pair == {"p1": "correct_not_derived"}
-    result = make_pairs([stated, traces["good"], traces["bad"]], "chain", derived_only=True, max_pairs_per_problem=None)
+    assert make_pairs([stated, traces["bad"]], "chain", min_chosen_steps=2, derived_only=True).no_pair == {
+        "p1": "correct_not_derived"
+    }
+    result = make_pairs(
+        [stated, traces["good"], traces["bad"]], "chain", derived_only=True, max_pairs_per_problem=None
+    )
     assert [p["chosen"][0]["content"] for p in result.pairs] == ["add(a=2, b=3)"]
 
 
@@ -114,14 +147,18 @@ def test_native_tool_call_arguments_survive_datasets(scripted, tmp_path):
     runs = tmp_path / "run"
     runs.mkdir()
     with TraceWriter(runs / "traces.jsonl") as writer:
-        for trace in (native(P1, {"a": 2, "b": 3}, "5"), native(P1, {"a": 2, "b": 4}, "6"),
-                      native(P2, {"a": 4, "b": 4}, "8"), native(P2, {"b": 1, "a": 4}, "5")):
+        for trace in (
+            native(P1, {"a": 2, "b": 3}, "5"),
+            native(P1, {"a": 2, "b": 4}, "6"),
+            native(P2, {"a": 4, "b": 4}, "8"),
+            native(P2, {"b": 1, "a": 4}, "5"),
+        ):
             writer.write(trace)
     stats = run_export([runs], tmp_path / "pairs", mode="chain")
     assert stats["pairs"] == 2
     rows = [json.loads(line) for line in (tmp_path / "pairs" / "pairs.jsonl").read_text().splitlines()]
     dataset = load_pairs(tmp_path / "pairs")
-    for row, loaded in zip(rows, dataset):
+    for row, loaded in zip(rows, dataset, strict=True):
         for column in ("prompt", "chosen", "rejected"):
             assert loaded[column] == row[column]
         assert json.loads(loaded["tools"])[0]["function"]["name"] == "add"
@@ -140,10 +177,33 @@ def test_export_command_stats_bad_lines_and_langsmith_examples(traces, tmp_path,
     assert main(["export", str(run), "--out", str(tmp_path / "p")]) == 2
     assert f"{run / 'traces.jsonl'}:7: not valid JSON" in capsys.readouterr().err
     examples = tmp_path / "ls.jsonl"
-    assert main(["export", str(run), "--out", str(tmp_path / "p"), "--mode", "step", "--skip-bad", "--derived-only", "--langsmith-examples", str(examples)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(run),
+                "--out",
+                str(tmp_path / "p"),
+                "--mode",
+                "step",
+                "--skip-bad",
+                "--derived-only",
+                "--langsmith-examples",
+                str(examples),
+            ]
+        )
+        == 0
+    )
     stats = json.loads((tmp_path / "p" / "stats.json").read_text())
     assert stats["bad_lines_skipped"] == 1 and stats["mode"] == "step" and stats["derived_only"] is True
-    assert stats["no_pair"] == {"all_correct": 1, "all_incorrect": 0, "correct_too_short": 0, "correct_not_grounded": 0, "correct_not_derived": 0, "no_shared_prefix": 0}
+    assert stats["no_pair"] == {
+        "all_correct": 1,
+        "all_incorrect": 0,
+        "correct_too_short": 0,
+        "correct_not_grounded": 0,
+        "correct_not_derived": 0,
+        "no_shared_prefix": 0,
+    }
     assert stats["pairs_per_task"] == {"math": stats["pairs"]} and stats["pairs"] >= 2
     shown = [json.loads(line) for line in examples.read_text().splitlines()]
     assert {e["inputs"]["problem_id"] for e in shown} == {"p1", "p2"}

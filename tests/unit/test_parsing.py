@@ -19,7 +19,11 @@ OK = [
     ("```\nsubtract(a=5, b=3)\n```\nThat gives the rest.", "subtract", {"a": 5, "b": 3}),
     ("I will multiply first: multiply(a=3, b=4). Then add.", "multiply", {"a": 3, "b": 4}),
     ('<tool_call>{"name": "add", "arguments": {"a": 1, "b": 2}}</tool_call>', "add", {"a": 1, "b": 2}),
-    ('<tool_call>\n{"name": "divide", "arguments": "{\\"a\\": 8, \\"b\\": 2}"}\n</tool_call>', "divide", {"a": 8, "b": 2}),
+    (
+        '<tool_call>\n{"name": "divide", "arguments": "{\\"a\\": 8, \\"b\\": 2}"}\n</tool_call>',
+        "divide",
+        {"a": 8, "b": 2},
+    ),
     ('```json\n{"name": "sqrt", "arguments": {"x": 9}}\n```', "sqrt", {"x": 9}),
     ('{"name": "power", "parameters": {"base": 2, "exponent": 3}}', "power", {"base": 2, "exponent": 3}),
     ("add(a=-3, b=4.5)", "add", {"a": -3, "b": 4.5}),
@@ -30,7 +34,11 @@ OK = [
     ('think(thought="use multiply(a=2, b=3) next")', "think", {"thought": "use multiply(a=2, b=3) next"}),
     ("final_answer(answer=true)", "final_answer", {"answer": True}),
     ("fact(subject=Anne, attribute=big)", "fact", {"subject": "Anne", "attribute": "big"}),
-    ('rule(conditions=["big", "not red"], conclusion="small")', "rule", {"conditions": ["big", "not red"], "conclusion": "small"}),
+    (
+        'rule(conditions=["big", "not red"], conclusion="small")',
+        "rule",
+        {"conditions": ["big", "not red"], "conclusion": "small"},
+    ),
     ("Action: round(x=3.14159, digits=2)", "round", {"x": 3.14159, "digits": 2}),
     ("add(a=1, b=2", "add", {"a": 1, "b": 2}),  # cut off before the closing parenthesis
 ]
@@ -95,6 +103,8 @@ def test_call_shaped_noise_never_raises(name, tail):
 
 def test_object_arguments_are_read_as_plain_dicts():
     sigs = {"book": Signature("book", ("room", "options"), ("room",))}
-    assert parse_call("book(room='A', options={'nights': 2, 'tags': ['x']})", sigs) == Call("book", {"room": "A", "options": {"nights": 2, "tags": ["x"]}})
+    assert parse_call("book(room='A', options={'nights': 2, 'tags': ['x']})", sigs) == Call(
+        "book", {"room": "A", "options": {"nights": 2, "tags": ["x"]}}
+    )
     assert isinstance(parse_call("book(room='A', options={1: 2})", sigs), CallError)
     assert isinstance(parse_call("book(room='A', options={'k': __import__('os')})", sigs), CallError)

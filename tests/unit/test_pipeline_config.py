@@ -15,7 +15,10 @@ from fcdpo.pipeline import PipelineConfig, before_after, claim_run_dir
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
-@pytest.mark.parametrize("name", ["demo.yaml", "full.yaml", *(f"experiments/{p.name}" for p in sorted((CONFIGS / "experiments").glob("*.yaml")))])
+@pytest.mark.parametrize(
+    "name",
+    ["demo.yaml", "full.yaml", *(f"experiments/{p.name}" for p in sorted((CONFIGS / "experiments").glob("*.yaml")))],
+)
 def test_shipped_presets_load(name):
     config = PipelineConfig.load(CONFIGS / name)
     assert config.teacher and config.student and config.tasks
@@ -24,11 +27,17 @@ def test_shipped_presets_load(name):
 def test_pipeline_config_mistakes_name_file_and_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"samplez": 3}}))
-    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "pipeline", "--config", str(bad)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "pipeline", "--config", str(bad)], capture_output=True, text=True
+    )
     assert result.returncode == 2
     assert result.stderr.startswith(f"fcdpo: error: {bad}: unknown key generate.samplez")
-    bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "train": {"dpo": {"beta": "high"}}}))
-    result = subprocess.run([sys.executable, "-m", "fcdpo.cli", "pipeline", "--config", str(bad)], capture_output=True, text=True)
+    bad.write_text(
+        yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "train": {"dpo": {"beta": "high"}}})
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "fcdpo.cli", "pipeline", "--config", str(bad)], capture_output=True, text=True
+    )
     assert result.returncode == 2 and "train: dpo.beta must be a number" in result.stderr
 
 
@@ -44,17 +53,25 @@ def test_negatives_section_keys_and_model_are_checked(tmp_path):
     bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "negatives": {"sample": 2}}))
     with pytest.raises(UserError, match=r"unknown key negatives\.sample "):
         PipelineConfig.load(bad)
-    bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "negatives": {"model": "nosuch:thing"}}))
+    bad.write_text(
+        yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "negatives": {"model": "nosuch:thing"}})
+    )
     with pytest.raises(UserError, match=rf"{bad}: negatives\.model: "):
         PipelineConfig.load(bad)
 
 
 def test_eval_models_are_checked(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({"teacher": "reference", "student": "smollm2-135m", "eval": {"models": "qwen2.5-coder-1.5b"}}))
+    bad.write_text(
+        yaml.safe_dump({"teacher": "reference", "student": "smollm2-135m", "eval": {"models": "qwen2.5-coder-1.5b"}})
+    )
     with pytest.raises(UserError, match=r"eval\.models must be a list"):
         PipelineConfig.load(bad)
-    bad.write_text(yaml.safe_dump({"teacher": "reference", "student": "smollm2-135m", "eval": {"models": ["qwen2.5-coder-1.5b", "nosuch"]}}))
+    bad.write_text(
+        yaml.safe_dump(
+            {"teacher": "reference", "student": "smollm2-135m", "eval": {"models": ["qwen2.5-coder-1.5b", "nosuch"]}}
+        )
+    )
     with pytest.raises(UserError, match=rf"{bad}: eval\.models: "):
         PipelineConfig.load(bad)
 
@@ -91,15 +108,38 @@ def test_run_dir_recorded_before_a_section_existed_is_still_resumable(tmp_path):
 def test_headline_table_shows_change_interval_baseline_and_grounded_answers(tmp_path):
     config = PipelineConfig(teacher="T", student="S", tasks=["logic"])
     after = f"S+{tmp_path / 'train' / 'adapter'}"
-    figures = lambda correct, grounded: {"accuracy": correct / 40, "ci_low": 0.1, "ci_high": 0.5, "correct": correct,  # noqa: E731
-                                         "correct_grounded": grounded, "majority_baseline": 0.5, "majority_truth": "false"}
-    results = {"models": {"T": {"logic": figures(19, 1)}, "S": {"logic": figures(11, 0)}, after: {"logic": figures(16, 1)}},
-               "comparisons": [{"a": after, "b": "S", "task": "logic", "mcnemar_p": 0.383, "difference": -0.125,
-                                "difference_ci_low": -0.3, "difference_ci_high": 0.05}]}
+
+    def figures(correct, grounded):
+        return {
+            "accuracy": correct / 40,
+            "ci_low": 0.1,
+            "ci_high": 0.5,
+            "correct": correct,
+            "correct_grounded": grounded,
+            "majority_baseline": 0.5,
+            "majority_truth": "false",
+        }
+
+    results = {
+        "models": {"T": {"logic": figures(19, 1)}, "S": {"logic": figures(11, 0)}, after: {"logic": figures(16, 1)}},
+        "comparisons": [
+            {
+                "a": after,
+                "b": "S",
+                "task": "logic",
+                "mcnemar_p": 0.383,
+                "difference": -0.125,
+                "difference_ci_low": -0.3,
+                "difference_ci_high": 0.05,
+            }
+        ],
+    }
     row = before_after(config, tmp_path, results).splitlines()[-1]
     # The comparison is stored as (after, before): the table turns it into after − before, interval included.
-    assert row == ("| logic | 48% [10%, 50%], 1/19 grounded | 28% [10%, 50%], 0/11 grounded | 40% [10%, 50%], 1/16 grounded "
-                   "| +12 pts (-5 to +30) | 0.383 | 50% (`false`) |")
+    assert row == (
+        "| logic | 48% [10%, 50%], 1/19 grounded | 28% [10%, 50%], 0/11 grounded | 40% [10%, 50%], 1/16 grounded "
+        "| +12 pts (-5 to +30) | 0.383 | 50% (`false`) |"
+    )
 
 
 def test_eval_datasets_are_checked_and_may_be_added_to_a_finished_run(tmp_path):

@@ -18,8 +18,12 @@ PARTS = [b"GGUF-part-one|", b"part-two"]
 def fake_model(monkeypatch, tmp_path):
     monkeypatch.setenv("FCDPO_CACHE", str(tmp_path / "cache"))
     entry = registry.PackagedModel(
-        "tiny-test", "test", ("tiny-part1==1", "tiny-part2==1"), ("tiny_part1/data/part01.bin", "tiny_part2/data/part02.bin"),
-        hashlib.sha256(b"".join(PARTS)).hexdigest(), 1,
+        "tiny-test",
+        "test",
+        ("tiny-part1==1", "tiny-part2==1"),
+        ("tiny_part1/data/part01.bin", "tiny_part2/data/part02.bin"),
+        hashlib.sha256(b"".join(PARTS)).hexdigest(),
+        1,
     )
     monkeypatch.setitem(registry.MODELS, entry.name, entry)
     return entry
@@ -27,7 +31,7 @@ def fake_model(monkeypatch, tmp_path):
 
 def fetch_parts(parts):
     def fetch(packages, dest):
-        for i, (package, data) in enumerate(zip(packages, parts), start=1):
+        for i, (package, data) in enumerate(zip(packages, parts, strict=False), start=1):
             with zipfile.ZipFile(dest / f"{package.split('==')[0]}-1-py3-none-any.whl", "w") as wheel:
                 wheel.writestr(f"tiny_part{i}/data/part{i:02d}.bin", data)
 

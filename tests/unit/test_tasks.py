@@ -42,7 +42,9 @@ def test_math_reference_chain_reaches_the_answer_through_the_tools():
     for problem in task.problems("train", 300):
         *operations, answer = task.reference_calls(problem)
         assert len(operations) == problem.meta["ops"] and answer.startswith("final_answer(answer=")
-        assert task.check(answer.removeprefix("final_answer(answer=").removesuffix(")"), problem.answer), problem.question
+        assert task.check(answer.removeprefix("final_answer(answer=").removesuffix(")"), problem.answer), (
+            problem.question
+        )
     assert task.reference_calls(Problem("p", "math", "What is 2 + 3?", "5")) is None  # not generated here: no solution
 
 
@@ -62,39 +64,58 @@ def test_logic_covers_depths_worlds_and_labels():
     problems = get_task("logic").problems("train", 600)
     assert set(Counter(p.meta["depth"] for p in problems)) == set(range(6))
     assert {(p.meta["world"], p.answer) for p in problems} == {
-        ("closed", "true"), ("closed", "false"), ("open", "true"), ("open", "false"), ("open", "unknown")
+        ("closed", "true"),
+        ("closed", "false"),
+        ("open", "true"),
+        ("open", "false"),
+        ("open", "unknown"),
     }
     assert all(("unknown" in p.question) == (p.meta["world"] == "open") for p in problems)
 
 
 def test_dataset_loads_and_reports_bad_lines(tmp_path):
     good = tmp_path / "p.jsonl"
-    good.write_text('{"id": "1", "task": "math", "question": "2+2?", "answer": 4}\n\n{"id": "2", "task": "logic", "question": "q"}\n')
+    good.write_text(
+        '{"id": "1", "task": "math", "question": "2+2?", "answer": 4}\n\n'
+        '{"id": "2", "task": "logic", "question": "q"}\n'
+    )
     problems = load_dataset(good)
     assert [(p.id, p.answer) for p in problems] == [("1", "4"), ("2", None)]
     cases = {
         '{"id": "1", "task": "math"}': "p.jsonl:1: missing field 'question'",
         '{"id": "1", "task": "chess", "question": "q"}': "p.jsonl:1: unknown task 'chess'",
         "[1, 2]": "p.jsonl:1: expected a JSON object",
-        '{"id": "1", "task": "math", "question": "q"}\n{"id": "1", "task": "math", "question": "r"}': "p.jsonl:2: duplicate id",
+        '{"id": "1", "task": "math", "question": "q"}\n'
+        '{"id": "1", "task": "math", "question": "r"}': "p.jsonl:2: duplicate id",
         "{oops": "p.jsonl:1: not valid JSON",
         '{"id": 0, "task": "math", "question": "q"}': "p.jsonl:1: 'id' must be a string, got 0",
         '{"id": "1", "task": ["math"], "question": "q"}': "p.jsonl:1: 'task' must be a string",
         '{"id": "1", "task": "math", "question": "  "}': "p.jsonl:1: 'question' is empty",
         '{"id": "1", "task": "math", "question": "q", "meta": "hard"}': "p.jsonl:1: 'meta' must be an object",
-        '{"id": "1", "task": "logic", "question": "q", "answer": "ture"}': "p.jsonl:1: logic answer 'ture' is not one of",
+        '{"id": "1", "task": "logic", "question": "q", "answer": "ture"}': (
+            "p.jsonl:1: logic answer 'ture' is not one of"
+        ),
         '{"id": "1", "task": "logic", "question": "q", "answer": "not true"}': "p.jsonl:1: logic answer",
-        '{"id": "1", "task": "math", "question": "q", "answer": "12 or 13"}': "p.jsonl:1: math answer '12 or 13' is not one number",
-        '{"id": "1", "task": "math", "question": "q", "answer": [12]}': "p.jsonl:1: 'answer' must be a string or a number",
+        '{"id": "1", "task": "math", "question": "q", "answer": "12 or 13"}': (
+            "p.jsonl:1: math answer '12 or 13' is not one number"
+        ),
+        '{"id": "1", "task": "math", "question": "q", "answer": [12]}': (
+            "p.jsonl:1: 'answer' must be a string or a number"
+        ),
     }
     for text, message in cases.items():
         good.write_text(text + "\n")
         with pytest.raises(UserError, match=message):
             load_dataset(good)
-    good.write_bytes(b'{"id": "1", "task": "math", "question": "2+2?"}\n{"id": "2", "task": "math", "question": "caf\xe9"}\n')
+    good.write_bytes(
+        b'{"id": "1", "task": "math", "question": "2+2?"}\n{"id": "2", "task": "math", "question": "caf\xe9"}\n'
+    )
     with pytest.raises(UserError, match="p.jsonl:2: not UTF-8 text"):
         load_dataset(good)
-    good.write_text('{"id": "1", "task": "logic", "question": "q", "answer": "False."}\n{"id": "2", "task": "logic", "question": "q", "answer": true}\n')
+    good.write_text(
+        '{"id": "1", "task": "logic", "question": "q", "answer": "False."}\n'
+        '{"id": "2", "task": "logic", "question": "q", "answer": true}\n'
+    )
     assert [get_task("logic").check("false", p.answer) for p in load_dataset(good)] == [True, False]
     with pytest.raises(UserError, match="no such file"):
         load_dataset(tmp_path / "missing.jsonl")

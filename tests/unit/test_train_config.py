@@ -54,7 +54,10 @@ def test_cli_config_errors_are_one_line(tmp_path, capsys):
     assert "unknown key dpo.betta" in err and err.count("\n") == 1
     assert main(["train", "--pairs", str(tmp_path / "missing"), "--out", str(tmp_path / "s")]) == 2
     assert "--pairs" in capsys.readouterr().err
-    assert main(["train", "--pairs", str(pairs), "--out", str(tmp_path / "s"), "--config", str(tmp_path / "none.yaml")]) == 2
+    assert (
+        main(["train", "--pairs", str(pairs), "--out", str(tmp_path / "s"), "--config", str(tmp_path / "none.yaml")])
+        == 2
+    )
     assert "no such config file" in capsys.readouterr().err
     assert main(["merge", str(tmp_path / "nothing"), "--out", str(tmp_path / "m")]) == 2
     assert "not a finished" in capsys.readouterr().err
