@@ -29,7 +29,7 @@ def load(model: str) -> dict:
     import torch
     from transformers import AutoModelForCausalLM
 
-    from fcdpo.registry import checkpoint_dir, gguf_path, pull
+    from fcdpo.models.registry import checkpoint_dir, gguf_path, pull
 
     pull(model)
     started = time.perf_counter()
@@ -127,8 +127,8 @@ def batch(model: str, chains: int, steps: int) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     from fcdpo.graphs import Context, build_graph, solve
-    from fcdpo.loading import load_pretrained
     from fcdpo.models import load_chat_model
+    from fcdpo.models.loading import load_pretrained
     from fcdpo.tasks import get_task
 
     chat = load_chat_model(model, max_new_tokens=48)

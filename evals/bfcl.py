@@ -22,8 +22,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from tqdm import tqdm
 
 from fcdpo.errors import UserError
-from fcdpo.graphs.parsing import Call, parse_call
 from fcdpo.tools.base import Signature
+from fcdpo.tools.protocol import Call, parse_call
 
 CATEGORIES = {"simple": "simple_python", "multiple": "multiple"}  # our names → BFCL v4 file stems
 INSTALL_HINT = "BFCL data needs the bfcl-eval package: pip install --no-deps bfcl-eval (make install does it)"
@@ -117,7 +117,7 @@ def check(entry: dict[str, Any], call: Call | None) -> tuple[bool, str | None]:
 
 def solve_entry(model, entry: dict[str, Any]) -> dict[str, Any]:
     """One model reply to one entry, parsed and judged."""
-    from fcdpo.local_chat import LocalChatModel
+    from fcdpo.models.local_chat import LocalChatModel
 
     functions = _aliased(entry)[0]
     signatures = {f["name"]: Signature.from_json_schema(f) for f in functions}

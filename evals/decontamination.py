@@ -14,10 +14,9 @@ import yaml
 
 from fcdpo.graphs.prompts import user_prompt
 from fcdpo.models import parse_spec
+from fcdpo.models.merge import TRAIN_RECORD
 from fcdpo.tasks import get_task
 from fcdpo.types import Problem
-
-TRAIN_RECORD = "fcdpo-train.yaml"
 
 
 def _normal(text: str) -> str:

@@ -24,10 +24,10 @@ from fcdpo.evals.decontamination import overlap
 from fcdpo.evals.metrics import paired, regrade, task_figures
 from fcdpo.evals.report import bfcl_markdown, markdown, plot_accuracy
 from fcdpo.evals.stats import mcnemar_exact, wilson
+from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate, select_problems
+from fcdpo.graphs.traces_io import TRACES, read_traces
 from fcdpo.models import parse_spec
 from fcdpo.tasks.dataset import load_dataset
-from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate, select_problems
-from fcdpo.training.traces_io import TRACES, read_traces
 
 RESULTS = "results.json"
 

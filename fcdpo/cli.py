@@ -245,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "pipeline":
             return _pipeline(args)
         if args.command == "serve":
-            from fcdpo.serve import serve
+            from fcdpo.models.serve import serve
 
             serve(args.model, args.host, args.port)
         return _solve(args)
@@ -287,7 +287,7 @@ def _eval(args) -> int:
 
     from fcdpo.evals.report import bfcl_markdown, markdown
     from fcdpo.evals.run import default_out, eval_configs, run_bfcl_eval, run_eval
-    from fcdpo.training.generate import RunOptions
+    from fcdpo.graphs.generate import RunOptions
 
     options = RunOptions(concurrency=args.concurrency, base_url=args.base_url)
     if args.bfcl is not None:
@@ -353,7 +353,7 @@ def _pipeline(args) -> int:
 
 
 def _models(args) -> int:
-    from fcdpo import registry
+    from fcdpo.models import registry
 
     if args.models_command == "pull":
         registry.get_model(args.name)
@@ -415,7 +415,7 @@ def _solve(args) -> int:
 def _generate(args) -> int:
     from pathlib import Path
 
-    from fcdpo.training.generate import GenerateConfig, RunOptions, format_summary, run_generate
+    from fcdpo.graphs.generate import GenerateConfig, RunOptions, format_summary, run_generate
 
     config = GenerateConfig(
         teacher=args.teacher,

@@ -121,9 +121,9 @@ class PipelineConfig:
 def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[str, Any]:
     """Run every unfinished stage; returns the eval results."""
     from fcdpo.evals.run import eval_configs, run_bfcl_eval, run_eval
-    from fcdpo.loading import release_models
+    from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
+    from fcdpo.models.loading import release_models
     from fcdpo.training.export import run_export
-    from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate
     from fcdpo.training.train import run_train
 
     config = PipelineConfig.load(config_path)

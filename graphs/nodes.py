@@ -12,13 +12,14 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langgraph.runtime import Runtime
 
 from fcdpo.graphs.context import Context
-from fcdpo.graphs.parsing import Call, check_args, parse_call
 from fcdpo.graphs.prompts import RESULT_PREFIX, system_prompt, user_prompt
 from fcdpo.graphs.state import State
 from fcdpo.models import load_chat_model
+from fcdpo.models.local_chat import LocalChatModel
 from fcdpo.tasks import Task, get_task
 from fcdpo.tools import FINAL_ANSWER, ToolError
 from fcdpo.tools.numbers import format_number
+from fcdpo.tools.protocol import Call, check_args, parse_call
 from fcdpo.types import Problem, Step
 
 REPEAT_NOTE = " (you already made this exact call; use the result and take the next step)"
@@ -66,8 +67,6 @@ def make_reason(model: BaseChatModel | None):
 
     def reason(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         """Ask the model for its next call."""
-        from fcdpo.local_chat import LocalChatModel  # here, not at the top: local_chat imports fcdpo.graphs
-
         context = runtime.context
         llm = model or model_for(context)
         functions = get_task(context.task).all_functions()

@@ -43,8 +43,8 @@ def scripted_model(*replies) -> ScriptedChatModel:
 def small_pairs(base: Path, mode: str = "chain") -> Path:
     """A PAIRS dir (4 pairs) from scripted chains on one math problem, built by the real export."""
     from fcdpo.graphs import Context, solve
+    from fcdpo.graphs.traces_io import TraceWriter
     from fcdpo.training.export import run_export
-    from fcdpo.training.traces_io import TraceWriter
     from fcdpo.types import Problem
 
     problem = Problem("p1", "math", "A pen costs $3. How much do 4 pens cost?", "12")

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from fcdpo.errors import UserError
-from fcdpo.local_chat import to_chat_dicts
+from fcdpo.graphs.traces_io import TRACES, read_traces
+from fcdpo.models.local_chat import to_chat_dicts
 from fcdpo.training.pairs import NO_PAIR_REASONS, make_pairs
-from fcdpo.training.traces_io import TRACES, read_traces
 from fcdpo.types import Trace
 
 PAIRS = "pairs.jsonl"

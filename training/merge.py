@@ -12,23 +12,8 @@ from pathlib import Path
 import yaml
 
 from fcdpo.errors import UserError
-from fcdpo.evals.decontamination import TRAIN_RECORD
 from fcdpo.models import local_weights
-
-
-def merge_adapter(base: str, adapter: str | Path, out: Path) -> Path:
-    """Save `base` with the LoRA `adapter` merged in (and the adapter's tokenizer) to `out`."""
-    import torch
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
-    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-    out.mkdir(parents=True, exist_ok=True)
-    merged.save_pretrained(str(out))
-    tokenizer_source = adapter if (Path(adapter) / "tokenizer_config.json").is_file() else base
-    AutoTokenizer.from_pretrained(str(tokenizer_source)).save_pretrained(str(out))
-    return out
+from fcdpo.models.merge import TRAIN_RECORD, merge_adapter
 
 
 def run_merge(run: Path, out: Path) -> Path:

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fcdpo.local_chat import to_chat_dicts
+from fcdpo.models.local_chat import to_chat_dicts
 from fcdpo.tasks import get_task
 from fcdpo.types import Trace
 

@@ -74,6 +74,6 @@ def test_bfcl_check_on_a_real_model(tmp_path):
 
 
 def _checkpoint() -> str:
-    from fcdpo.registry import checkpoint_dir
+    from fcdpo.models.registry import checkpoint_dir
 
     return str(checkpoint_dir("smollm2-135m"))

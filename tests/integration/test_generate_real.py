@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from fcdpo.registry import checkpoint_dir
+from fcdpo.graphs.traces_io import read_traces
+from fcdpo.models.registry import checkpoint_dir
 from fcdpo.training.export import load_pairs, run_export
-from fcdpo.training.traces_io import read_traces
 
 pytestmark = pytest.mark.slow
 

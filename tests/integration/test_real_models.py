@@ -15,8 +15,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
 
-from fcdpo import registry
-from fcdpo.models import load_chat_model
+from fcdpo.models import load_chat_model, registry
 
 pytestmark = pytest.mark.slow
 MODELS = ["smollm2-135m", "qwen2.5-coder-0.5b"]
@@ -122,7 +121,7 @@ def test_pull_downloads_verifies_and_converts(tmp_path):
 
 def test_prefix_reuse_gives_the_same_greedy_chains():
     from fcdpo.graphs import Context, build_graph, solve
-    from fcdpo.loading import load_pretrained
+    from fcdpo.models.loading import load_pretrained
     from fcdpo.tasks import get_task
 
     chains, hits = {}, {}
@@ -155,7 +154,7 @@ def test_concurrent_calls_are_batched_and_equal_to_solo_calls(spec, temperature)
     from langchain_core.messages import HumanMessage, SystemMessage
 
     from fcdpo.graphs.prompts import system_prompt, user_prompt
-    from fcdpo.loading import load_pretrained
+    from fcdpo.models.loading import load_pretrained
     from fcdpo.tasks import get_task
 
     prompts = [
@@ -192,7 +191,7 @@ def test_released_models_are_freed_after_a_solve():
     """
     import weakref
 
-    from fcdpo.loading import load_pretrained, release_models
+    from fcdpo.models.loading import load_pretrained, release_models
 
     llm = load_chat_model("smollm2-135m")
     assert llm.invoke([HumanMessage(content="Say hi.")], max_new_tokens=3).content is not None

@@ -65,7 +65,7 @@ def test_merged_logits_equal_adapter_logits(trained, tmp_path):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from fcdpo.registry import checkpoint_dir
+    from fcdpo.models.registry import checkpoint_dir
 
     fcdpo("merge", str(trained), "--out", str(tmp_path / "merged"))
     tokenizer = AutoTokenizer.from_pretrained(str(tmp_path / "merged"))
@@ -132,7 +132,7 @@ def test_resume_after_interruption_reaches_the_same_step(tmp_path):
 def test_pairs_too_long_for_max_length_are_reported(tmp_path):
     from transformers import AutoTokenizer
 
-    from fcdpo.registry import checkpoint_dir
+    from fcdpo.models.registry import checkpoint_dir
     from fcdpo.training.export import load_pairs
     from fcdpo.training.train import length_report
 
@@ -169,7 +169,7 @@ def _trainer(tmp_path, student, tokenizer=None, **kwargs):
     """The trainer `fcdpo train` builds, on chain pairs holding tool results, without training."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from fcdpo.registry import checkpoint_dir
+    from fcdpo.models.registry import checkpoint_dir
     from fcdpo.training.assistant_loss import AssistantOnlyDPOTrainer, assistant_only_collator
     from fcdpo.training.export import load_pairs
     from fcdpo.training.train_config import build, resolve
@@ -213,7 +213,7 @@ def test_template_that_hides_the_turns_stops_training_unless_allowed(tmp_path):
     """
     from transformers import AutoTokenizer
 
-    from fcdpo.registry import checkpoint_dir
+    from fcdpo.models.registry import checkpoint_dir
     from fcdpo.training.assistant_loss import UnmaskedPairError
 
     tokenizer = AutoTokenizer.from_pretrained(str(checkpoint_dir(STUDENT)))

@@ -24,7 +24,7 @@ CHAIN = [
 def tokenizer():
     from transformers import AutoTokenizer
 
-    from fcdpo.registry import checkpoint_dir
+    from fcdpo.models.registry import checkpoint_dir
 
     return AutoTokenizer.from_pretrained(str(checkpoint_dir("smollm2-135m")))
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
-from fcdpo.batching import Batcher, GenerationRequest
-from fcdpo.prefix_cache import PrefixCache
+from fcdpo.models.batching import Batcher, GenerationRequest
+from fcdpo.models.prefix_cache import PrefixCache
 
 STOP = 3
 

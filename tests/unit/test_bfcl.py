@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fcdpo.evals.bfcl import CATEGORIES, alias, check, load_category, prompt, solve_entry
-from fcdpo.graphs.parsing import Call, parse_call
 from fcdpo.tools.base import Signature
+from fcdpo.tools.protocol import Call, parse_call
 
 
 def materialize(value):
@@ -75,7 +75,7 @@ def test_prompt_and_a_scripted_model(scripted):
 
 def test_bfcl_eval_against_a_server_writes_results_and_resumes(tmp_path):
     from fcdpo.evals.run import run_bfcl_eval
-    from fcdpo.training.generate import RunOptions
+    from fcdpo.graphs.generate import RunOptions
     from tests.fake_openai import FakeOpenAI
 
     entries = load_category("simple", 3) + load_category("multiple", 3)

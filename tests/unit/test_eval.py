@@ -17,8 +17,8 @@ from fcdpo.evals.report import markdown, plot_accuracy
 from fcdpo.evals.run import eval_configs, model_dir, run_eval, summarize
 from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
 from fcdpo.graphs import Context, solve
+from fcdpo.graphs.generate import RunOptions
 from fcdpo.tasks import get_task
-from fcdpo.training.generate import RunOptions
 from fcdpo.types import Problem
 from tests.fake_openai import FakeOpenAI, sum_problems, sum_solver
 
@@ -266,7 +266,7 @@ def test_eval_default_dir_is_keyed_by_problems_so_two_datasets_both_run_and_reru
 
 
 def test_eval_never_mixes_chains_of_another_prompt_or_parser(tmp_path, sums, monkeypatch):
-    from fcdpo.training import generate
+    from fcdpo.graphs import generate
 
     configs = eval_configs(["openai:right"], ["math"], 20, "test", sums, 2, max_steps=4, max_new_tokens=64)
     with FakeOpenAI(right_and_wrong) as server:
@@ -274,9 +274,8 @@ def test_eval_never_mixes_chains_of_another_prompt_or_parser(tmp_path, sums, mon
         run_eval(configs, tmp_path / "eval", options)
         manifest = json.loads((tmp_path / "eval" / "traces" / model_dir("openai:right") / "manifest.json").read_text())
         assert manifest["config"]["fingerprint"] == configs[0].fingerprint and "git_commit" in manifest["code"]
-        monkeypatch.setattr(
-            generate, "chain_fingerprint", lambda tasks: "another-prompt"
-        )  # as if the prompt had changed
+        # As if the prompt had changed:
+        monkeypatch.setattr(generate, "chain_fingerprint", lambda tasks: "another-prompt")
         changed = eval_configs(["openai:right"], ["math"], 20, "test", sums, 2, max_steps=4, max_new_tokens=64)
         with pytest.raises(UserError, match="chains made by another prompt or parser"):
             run_eval(changed, tmp_path / "eval", options)

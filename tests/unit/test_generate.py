@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from fcdpo.errors import UserError
+from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
+from fcdpo.graphs.traces_io import read_traces, repair_tail
 from fcdpo.models import load_chat_model
 from fcdpo.tasks import get_task
-from fcdpo.training.generate import GenerateConfig, RunOptions, run_generate
-from fcdpo.training.traces_io import read_traces, repair_tail
 from tests.fake_openai import FakeOpenAI, adder, sum_problems
 
 

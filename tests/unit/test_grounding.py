@@ -10,9 +10,9 @@ import pytest
 
 from fcdpo.evals.metrics import task_figures
 from fcdpo.graphs import Context, solve
-from fcdpo.graphs.parsing import parse_call
 from fcdpo.tasks import get_task
 from fcdpo.tasks.logic import solution_calls
+from fcdpo.tools.protocol import parse_call
 from fcdpo.training.pairs import make_pairs
 from fcdpo.types import Problem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from fcdpo.local_chat import to_chat_dicts, with_tools_described
+from fcdpo.models.local_chat import to_chat_dicts, with_tools_described
 from fcdpo.tools import ARITHMETIC
 
 TOOLS = [f.json_schema() for f in ARITHMETIC[:2]]

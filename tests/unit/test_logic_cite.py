@@ -10,7 +10,7 @@ import pytest
 
 from fcdpo.evals.decontamination import overlap
 from fcdpo.graphs import Context, solve
-from fcdpo.reference import reference_model
+from fcdpo.models.reference import reference_model
 from fcdpo.tasks import get_task
 from fcdpo.tasks.logic_cite import sentence
 from fcdpo.tools import RuleBase, ToolError

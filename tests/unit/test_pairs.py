@@ -10,9 +10,9 @@ from langchain_core.messages import AIMessage
 from fcdpo.cli import main
 from fcdpo.errors import UserError
 from fcdpo.graphs import Context, solve
+from fcdpo.graphs.traces_io import TraceWriter
 from fcdpo.training.export import load_pairs, run_export
 from fcdpo.training.pairs import make_pairs
-from fcdpo.training.traces_io import TraceWriter
 from fcdpo.types import Problem, Trace
 
 P1 = Problem("p1", "math", "What is 2 + 3?", "5")

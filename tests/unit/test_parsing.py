@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fcdpo.graphs.parsing import Call, CallError, parse_call
 from fcdpo.tools import ARITHMETIC, CONTROL, LOGIC
 from fcdpo.tools.base import Signature
+from fcdpo.tools.protocol import Call, CallError, parse_call
 
 SIGS = {f.name: f.signature for f in [*ARITHMETIC, *CONTROL, *LOGIC]}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fcdpo.prefix_cache import MIN_REUSE, PrefixCache, common_prefix
+from fcdpo.models.prefix_cache import MIN_REUSE, PrefixCache, common_prefix
 
 
 class FakeKV:

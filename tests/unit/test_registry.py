@@ -7,9 +7,8 @@ import zipfile
 
 import pytest
 
-from fcdpo import registry
 from fcdpo.errors import UserError
-from fcdpo.models import ModelSpec, parse_spec
+from fcdpo.models import ModelSpec, parse_spec, registry
 
 PARTS = [b"GGUF-part-one|", b"part-two"]
 

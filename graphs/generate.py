@@ -30,11 +30,11 @@ from tqdm.auto import tqdm
 from fcdpo.errors import UserError
 from fcdpo.graphs import Context, build_graph, solve
 from fcdpo.graphs.fingerprint import chain_fingerprint, code_version
+from fcdpo.graphs.traces_io import TRACES, TraceWriter, read_traces, repair_tail
 from fcdpo.models import load_chat_model, parse_spec
-from fcdpo.reference import reference_model
+from fcdpo.models.reference import reference_model
 from fcdpo.tasks import get_task
 from fcdpo.tasks.dataset import load_dataset
-from fcdpo.training.traces_io import TRACES, TraceWriter, read_traces, repair_tail
 from fcdpo.types import Problem, Trace
 
 MANIFEST = "manifest.json"

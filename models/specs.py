@@ -6,7 +6,7 @@
   (base URL from `base_url` / `OPENAI_BASE_URL`, key from `OPENAI_API_KEY`);
 - `SPEC+ADAPTER_DIR`: a PEFT LoRA adapter on top of a local model;
 - `reference`: no model — the task's own solver writes the gold chain of each generated problem
-  (a perfect teacher, see `fcdpo.reference`; generate, eval and pipeline only).
+  (a perfect teacher, see `fcdpo.models.reference`; generate, eval and pipeline only).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 
 from fcdpo.errors import UserError
-from fcdpo.registry import MODELS, pull
+from fcdpo.models.registry import MODELS, pull
 
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 REFERENCE = "reference"
@@ -107,7 +107,7 @@ def load_chat_model(
             timeout=timeout,
             max_retries=max_retries,
         )
-    from fcdpo.local_chat import LocalChatModel
+    from fcdpo.models.local_chat import LocalChatModel
 
     path, adapter = local_weights(spec)
     return LocalChatModel(

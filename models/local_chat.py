@@ -6,7 +6,7 @@ calls and rejects ToolMessages (langchain issue #29033). This one renders the wh
 template, and `bind_tools` returns `AIMessage.tool_calls` parsed from the model's text by
 the same parser the agent graph uses — so a tuned student drops into any LangChain app.
 
-Generation goes through the loaded model's micro-batcher (`fcdpo.batching`) rather than
+Generation goes through the loaded model's micro-batcher (`fcdpo.models.batching`) rather than
 `model.generate`: concurrent calls share decode steps, while each keeps its own seeded
 sampling and its own stops, which `generate` cannot give rows of one batch.
 """
@@ -25,10 +25,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from fcdpo.batching import GenerationRequest
-from fcdpo.graphs.parsing import Call, call_end, parse_call
-from fcdpo.loading import load_pretrained
+from fcdpo.models.batching import GenerationRequest
+from fcdpo.models.loading import load_pretrained
 from fcdpo.tools.base import Signature
+from fcdpo.tools.protocol import Call, call_end, parse_call
 
 
 def _text(content: Any) -> str:

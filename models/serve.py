@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from fcdpo.errors import UserError
-from fcdpo.models import local_weights, parse_spec
-from fcdpo.registry import cache_dir
+from fcdpo.models.registry import cache_dir
+from fcdpo.models.specs import local_weights, parse_spec
 
 
 def servable_dir(spec: str) -> Path:
@@ -34,7 +34,7 @@ def servable_dir(spec: str) -> Path:
         digest.update(file.read_bytes())
     target = cache_dir() / "merged" / digest.hexdigest()[:16]
     if not (target / "config.json").is_file():
-        from fcdpo.training.merge import merge_adapter
+        from fcdpo.models.merge import merge_adapter
 
         print(f"fcdpo: merging {adapter} into {path} for serving → {target}", file=sys.stderr)
         partial = target.with_name(target.name + ".partial")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from fcdpo.batching import Batcher
 from fcdpo.errors import UserError
-from fcdpo.prefix_cache import PrefixCache
+from fcdpo.models.batching import Batcher
+from fcdpo.models.prefix_cache import PrefixCache
 
 END_OF_TURN = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>")
 
