@@ -1,0 +1,76 @@
+"""`fcdpo eval`: compare models on the same problems (or BFCL entries), side by side."""
+
+from __future__ import annotations
+
+import json
+
+
+def add_parser(commands) -> None:
+    """Add `fcdpo eval` to the subcommands."""
+    evaluate = commands.add_parser(
+        "eval", help="compare models on the same problems: accuracy with intervals, paired tests"
+    )
+    evaluate.add_argument(
+        "--model", action="append", required=True, metavar="SPEC", help="model spec; repeat to compare models"
+    )
+    evaluate.add_argument("--task", default="math,logic", help="comma-separated tasks (default: math,logic)")
+    evaluate.add_argument("--problems", type=int, default=20, help="problems per task (default: 20)")
+    evaluate.add_argument("--split", default="test", choices=["train", "test"], help="generated split (default: test)")
+    evaluate.add_argument("--dataset", metavar="FILE", help="JSONL problems instead of generated ones")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="at most N problems (per task, or from --dataset)")
+    evaluate.add_argument("--concurrency", type=int, default=4, help="chains in flight per model (default: 4)")
+    evaluate.add_argument("--max-steps", type=int, default=12, help="step limit per chain (default: 12)")
+    evaluate.add_argument("--max-new-tokens", type=int, default=128, help="token budget per step (default: 128)")
+    evaluate.add_argument(
+        "--bfcl", metavar="CATEGORIES", help="BFCL v4 regression check instead of the tasks: simple,multiple"
+    )
+    evaluate.add_argument(
+        "--allow-overlap", action="store_true", help="evaluate even on problems a student was trained on (warns)"
+    )
+    evaluate.add_argument(
+        "--out",
+        metavar="DIR",
+        help="results and traces (default: runs/eval/<problems>, one dir per problem set, so a re-run resumes)",
+    )
+    evaluate.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
+    evaluate.add_argument("--json", action="store_true", help="print the results JSON to stdout")
+    evaluate.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Run `fcdpo eval`."""
+    from pathlib import Path
+
+    from fcdpo.evals.report import bfcl_markdown, markdown
+    from fcdpo.evals.run import default_out, eval_configs, run_bfcl_eval, run_eval
+    from fcdpo.graphs.generate import RunOptions
+
+    options = RunOptions(concurrency=args.concurrency, base_url=args.base_url)
+    if args.bfcl is not None:
+        out = Path(args.out or "runs/eval/bfcl")
+        results = run_bfcl_eval(
+            args.model, [t.strip() for t in args.bfcl.split(",") if t.strip()], args.limit, out, options
+        )
+        print(
+            json.dumps(results)
+            if args.json
+            else bfcl_markdown(results) + f"\nwritten: {out}/bfcl_results.json, bfcl_results.md"
+        )
+        return 0
+    configs = eval_configs(
+        args.model,
+        [t.strip() for t in args.task.split(",") if t.strip()],
+        args.problems,
+        args.split,
+        args.dataset,
+        args.limit,
+        args.max_steps,
+        args.max_new_tokens,
+    )
+    out = Path(args.out) if args.out else default_out(configs[0])
+    results = run_eval(configs, out, options, args.allow_overlap)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print(markdown(results) + f"\nwritten: {out}/results.json, results.md, accuracy.png")
+    return 0

@@ -1,0 +1,91 @@
+"""`fcdpo export`: judged chains → DPO preference pairs (and LangSmith dataset examples)."""
+
+from __future__ import annotations
+
+import json
+
+
+def add_parser(commands) -> None:
+    """Add `fcdpo export` to the subcommands."""
+    export = commands.add_parser("export", help="judged chains → DPO preference pairs")
+    export.add_argument("dirs", nargs="+", metavar="DIR", help="generate run dirs (or traces.jsonl files)")
+    export.add_argument("--out", required=True, metavar="PAIRS", help="output dir: pairs.jsonl + stats.json")
+    export.add_argument(
+        "--mode", default="chain", choices=["chain", "step"], help="chain (the paper) or step (default: chain)"
+    )
+    export.add_argument("--max-pairs-per-problem", type=int, default=4, help="cap per problem (default: 4)")
+    export.add_argument(
+        "--min-chosen-steps",
+        type=int,
+        default=1,
+        help="only correct chains of at least this many steps are chosen; 2 drops one-step guesses (default: 1)",
+    )
+    export.add_argument(
+        "--derived-only",
+        action="store_true",
+        help="only right chains whose answer a function derived are chosen "
+        "(not stated, not a query on an empty rule base)",
+    )
+    export.add_argument(
+        "--allow-ungrounded",
+        action="store_true",
+        help="choose right chains even when they state premises the problem does not say (default: rejected)",
+    )
+    export.add_argument(
+        "--rejected-from", metavar="DIR", help="take rejected chains from this run (e.g. the student's own)"
+    )
+    export.add_argument("--seed", type=int, default=0, help="seed for choosing pairs (default: 0)")
+    export.add_argument(
+        "--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping"
+    )
+    export.add_argument("--langsmith-examples", metavar="FILE", help="also write LangSmith dataset examples (JSONL)")
+    export.add_argument(
+        "--langsmith-dataset",
+        metavar="NAME",
+        help="also upload those examples to LangSmith dataset NAME (needs LANGSMITH_ENDPOINT or LANGSMITH_API_KEY; "
+        "without one they are written to PAIRS/langsmith-examples.jsonl)",
+    )
+    export.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Run `fcdpo export`."""
+    from pathlib import Path
+
+    from langsmith import utils as langsmith_utils
+
+    from fcdpo.training.export import run_export, upload_examples
+
+    examples_file = args.langsmith_examples or (
+        str(Path(args.out) / "langsmith-examples.jsonl") if args.langsmith_dataset else None
+    )
+    stats = run_export(
+        [Path(d) for d in args.dirs],
+        Path(args.out),
+        mode=args.mode,
+        max_pairs_per_problem=args.max_pairs_per_problem,
+        min_chosen_steps=args.min_chosen_steps,
+        derived_only=args.derived_only,
+        allow_ungrounded=args.allow_ungrounded,
+        rejected_from=Path(args.rejected_from) if args.rejected_from else None,
+        seed=args.seed,
+        skip_bad=args.skip_bad,
+        langsmith_file=Path(examples_file) if examples_file else None,
+    )
+    tasks = ", ".join(f"{task} {n}" for task, n in stats["pairs_per_task"].items()) or "none"
+    reasons = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in stats["no_pair"].items())
+    print(f"{args.out}: {stats['pairs']} {stats['mode']}-mode pairs ({tasks}) from {stats['chains']['read']} chains")
+    print(f"problems with pairs: {stats['problems_with_pairs']}/{stats['problems']}; without: {reasons}")
+    if stats["bad_lines_skipped"]:
+        print(f"skipped {stats['bad_lines_skipped']} bad trace line(s)")
+    if args.langsmith_dataset:
+        if langsmith_utils.get_env_var("ENDPOINT") or langsmith_utils.get_env_var("API_KEY"):
+            examples = [json.loads(line) for line in Path(examples_file).read_text().splitlines()]
+            sent = upload_examples(args.langsmith_dataset, examples)
+            print(f"LangSmith dataset {args.langsmith_dataset!r}: {sent} examples uploaded")
+        else:
+            print(
+                "no LangSmith endpoint configured (LANGSMITH_ENDPOINT / LANGSMITH_API_KEY): examples written to "
+                f"{examples_file}"
+            )
+    return 0
