@@ -68,10 +68,20 @@ def parse_call(text: Any, signatures: Mapping[str, Signature]) -> Call | CallErr
 def call_end(text: str, names: Collection[str]) -> int | None:
     """Where the first complete call to one of `names` ends in `text` (exclusive), if there is one yet."""
     for match in _CALL_START.finditer(text):
-        if match.group(1) in names:
+        if resolve_name(match.group(1), names):
             end = _closing_paren(text, match.end() - 1)
             return None if end is None else end + 1
     return None
+
+
+def resolve_name(name: str, names: Collection[str]) -> str | None:
+    """The function `name` means: itself, or the one function it names in other letter case
+    (small models write `Final_answer(...)`); None when it names no function.
+    """
+    if name in names:
+        return name
+    matches = [known for known in names if known.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else None
 
 
 def check_args(name: str, args: Mapping[str, Any], signatures: Mapping[str, Signature]) -> Call | CallError:
@@ -99,9 +109,9 @@ def _parse(text: str, signatures: Mapping[str, Signature]) -> Call | CallError:
     text = _FENCE_LINE.sub("", text)
     unknown = None
     for match in _CALL_START.finditer(text):
-        name = match.group(1)
-        if name not in signatures:
-            unknown = unknown or name
+        name = resolve_name(match.group(1), signatures)
+        if name is None:
+            unknown = unknown or match.group(1)
             continue
         end = _closing_paren(text, match.end() - 1)
         if end is None:  # unbalanced (a stray quote, or the reply was cut off): up to the last ")"

@@ -41,6 +41,8 @@ OK = [
     ),
     ("Action: round(x=3.14159, digits=2)", "round", {"x": 3.14159, "digits": 2}),
     ("add(a=1, b=2", "add", {"a": 1, "b": 2}),  # cut off before the closing parenthesis
+    ("Final_answer(answer=false)", "final_answer", {"answer": False}),  # small models capitalize
+    ("QUERY(subject='Anne', attribute='big')", "query", {"subject": "Anne", "attribute": "big"}),
 ]
 
 ERRORS = [
@@ -108,3 +110,12 @@ def test_object_arguments_are_read_as_plain_dicts():
     )
     assert isinstance(parse_call("book(room='A', options={1: 2})", sigs), CallError)
     assert isinstance(parse_call("book(room='A', options={'k': __import__('os')})", sigs), CallError)
+
+
+def test_a_reply_stops_at_its_first_complete_call_whatever_the_letter_case():
+    from fcdpo.tools.protocol import call_end
+
+    names = {"final_answer", "add"}
+    assert call_end("Final_answer(answer=1) and then more", names) == len("Final_answer(answer=1)")
+    assert call_end("add(a=1, b=", names) is None  # not complete yet
+    assert call_end("foo(x=1)", names) is None
