@@ -75,7 +75,7 @@ def eval_configs(
         problems = min(problems, limit)
     return [
         GenerateConfig(
-            teacher=spec,
+            model=spec,
             tasks=tasks,
             problems=problems,
             samples=1,
@@ -96,13 +96,13 @@ def run_eval(
     problems = select_problems(configs[0])
     notes = []
     for config in configs:
-        seen, note = overlap(config.teacher, problems)
+        seen, note = overlap(config.model, problems)
         if note:
             notes.append(note)
         if seen:
             message = (
                 f"{len(seen)} of the {len(problems)} evaluation problems (e.g. {seen[0]}) are in the pairs "
-                f"{config.teacher} was trained on"
+                f"{config.model} was trained on"
             )
             if not allow_overlap:
                 raise UserError(f"{message}; evaluate on other problems or pass --allow-overlap")
@@ -111,10 +111,10 @@ def run_eval(
     traces = {}
     for config in configs:
         if options.progress:
-            print(f"fcdpo: evaluating {config.teacher}", file=sys.stderr)
-        run_dir = out / "traces" / model_dir(config.teacher)
+            print(f"fcdpo: evaluating {config.model}", file=sys.stderr)
+        run_dir = out / "traces" / model_dir(config.model)
         run_generate(config, run_dir, options)
-        traces[config.teacher] = regrade(read_traces(run_dir / TRACES)[0])
+        traces[config.model] = regrade(read_traces(run_dir / TRACES)[0])
     results = summarize(traces, notes)
     results["config"] = {
         "problems": len(problems),

@@ -5,7 +5,7 @@
     fcdpo solve --task logic --model qwen2.5-coder-0.5b --sample 1
     fcdpo solve --task math "A pen costs $3. How much do 4 pens cost?"
     fcdpo solve --dataset problems.jsonl --sample 5 --json
-    fcdpo generate --teacher qwen2.5-coder-0.5b --task math,logic --problems 4 --samples 3 --out runs/t
+    fcdpo generate --model qwen2.5-coder-0.5b --task math,logic --problems 4 --samples 3 --out runs/t
     fcdpo export runs/t --out runs/p --mode step
     fcdpo train --student smollm2-135m --pairs runs/p --out runs/s --max-steps 5
     fcdpo merge runs/s --out runs/merged

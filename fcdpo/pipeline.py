@@ -23,23 +23,23 @@ from typing import Any
 import yaml
 
 from fcdpo.errors import UserError
+from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.models import parse_spec
 
-GENERATE_KEYS = {
-    "problems",
-    "samples",
-    "temperature",
-    "top_p",
-    "seed",
-    "max_steps",
-    "max_new_tokens",
-    "call_format",
-    "concurrency",
-}
+# A preset's generate: and negatives: sections take GenerateConfig's fields (the pipeline sets the model,
+# tasks and split) and RunOptions' concurrency; negatives: may name another model.
+GENERATE_KEYS = {f.name for f in dataclasses.fields(GenerateConfig)} - {
+    "model",
+    "tasks",
+    "split",
+    "dataset",
+    "dataset_sha256",
+    "fingerprint",
+} | {"concurrency"}
 EXPORT_KEYS = {"mode", "max_pairs_per_problem", "min_chosen_steps", "derived_only", "allow_ungrounded", "seed"}
 EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency", "models", "datasets"}
 BFCL_KEYS = {"categories", "limit", "concurrency"}
-NEGATIVES_KEYS = {"model", "samples", "temperature", "concurrency"}
+NEGATIVES_KEYS = GENERATE_KEYS | {"model"}
 
 
 @dataclass
@@ -121,7 +121,6 @@ class PipelineConfig:
 def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[str, Any]:
     """Run every unfinished stage; returns the eval results."""
     from fcdpo.evals.run import eval_configs, run_bfcl_eval, run_eval
-    from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
     from fcdpo.models.loading import release_models
     from fcdpo.training.export import run_export
     from fcdpo.training.train import run_train
@@ -147,7 +146,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     gen = dict(config.generate)
     concurrency = gen.pop("concurrency", 1)
     run_generate(
-        GenerateConfig(teacher=config.teacher, tasks=config.tasks, split="train", **gen),
+        GenerateConfig(model=config.teacher, tasks=config.tasks, split="train", **gen),
         out / "generate",
         RunOptions(concurrency=concurrency, base_url=config.base_url, progress=progress),
     )
@@ -163,7 +162,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
         rejected_from = out / "negatives"
         run_generate(
             GenerateConfig(
-                teacher=neg.pop("model", config.student),
+                model=neg.pop("model", config.student),
                 tasks=config.tasks,
                 split="train",
                 **{**gen, **{k: v for k, v in neg.items() if k != "concurrency"}},

@@ -1,7 +1,7 @@
 r"""`fcdpo generate`: run the graph K times per problem with a teacher and keep every chain.
 
-    fcdpo generate --teacher qwen2.5-coder-1.5b --task math,logic --problems 50 --samples 4 --out runs/t
-    fcdpo generate --teacher openai:Qwen/Qwen2.5-7B-Instruct --base-url http://gpu:8000/v1 \
+    fcdpo generate --model qwen2.5-coder-1.5b --task math,logic --problems 50 --samples 4 --out runs/t
+    fcdpo generate --model openai:Qwen/Qwen2.5-7B-Instruct --base-url http://gpu:8000/v1 \
         --task logic --problems 500 --samples 8 --concurrency 32 --out runs/t7b
 
 Each finished chain is one fsynced line of `DIR/traces.jsonl`; `DIR/manifest.json` records
@@ -31,7 +31,7 @@ from fcdpo.errors import UserError
 from fcdpo.graphs import Context, build_graph, solve
 from fcdpo.graphs.fingerprint import chain_fingerprint, code_version
 from fcdpo.graphs.traces_io import TRACES, TraceWriter, read_traces, repair_tail
-from fcdpo.models import load_chat_model, parse_spec
+from fcdpo.models import DEFAULT_MODEL, load_chat_model, parse_spec
 from fcdpo.models.reference import reference_model
 from fcdpo.tasks import get_task
 from fcdpo.tasks.dataset import load_dataset
@@ -45,19 +45,21 @@ PACKAGES = ("fcdpo", "torch", "transformers", "langgraph", "langchain-core", "la
 class GenerateConfig:
     """What decides which chains a run produces; a resumed run must match it exactly."""
 
-    teacher: str = field(metadata={"help": "model spec of the teacher"})
+    model: str = field(
+        default=DEFAULT_MODEL, metadata={"help": "model spec that writes the chains (a teacher, or the student)"}
+    )
     tasks: list[str] = field(
         default_factory=lambda: ["math", "logic"], metadata={"help": "tasks to draw problems from"}
     )
     problems: int = field(default=10, metadata={"help": "problems per task (or from the dataset)"})
     samples: int = field(default=4, metadata={"help": "chains per problem"})
-    split: str = field(default="train", metadata={"help": "generated split: train or test"})
+    split: str = field(default="train", metadata={"help": "generated split", "choices": ["train", "test"]})
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature (0 = greedy)"})
     top_p: float = field(default=0.95, metadata={"help": "nucleus sampling mass"})
     seed: int = field(default=0, metadata={"help": "problem and sampling seed"})
     max_steps: int = field(default=20, metadata={"help": "step limit per chain"})
     max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})
-    call_format: str = field(default="text", metadata={"help": "text or native"})
+    call_format: str = field(default="text", metadata={"help": "call protocol", "choices": ["text", "native"]})
     dataset: str | None = field(default=None, metadata={"help": "JSONL problems instead of generated ones"})
     dataset_sha256: str | None = field(
         default=None, metadata={"help": "content hash of the dataset, set automatically"}
@@ -67,7 +69,7 @@ class GenerateConfig:
     )
 
     def __post_init__(self) -> None:
-        if parse_spec(self.teacher).kind == "reference" and self.call_format != "text":
+        if parse_spec(self.model).kind == "reference" and self.call_format != "text":
             raise UserError("model spec 'reference' writes text calls: use --call-format text")
         for task in self.tasks:
             get_task(task)
@@ -91,13 +93,17 @@ class GenerateConfig:
 class RunOptions:
     """How a run executes; free to change between resumes."""
 
-    concurrency: int = 1
-    retries: int = 3
-    backoff: float = 1.0  # seconds before the first retry; doubles each time
-    timeout: float = 120.0  # per request to an openai: teacher
-    base_url: str | None = None
-    force: bool = False
-    progress: bool = True
+    concurrency: int = field(default=1, metadata={"help": "chains run at once"})
+    retries: int = field(default=3, metadata={"help": "retries of a failing chain before it is recorded as failed"})
+    backoff: float = field(default=1.0, metadata={"help": "seconds before the first retry, doubling"})
+    timeout: float = field(default=120.0, metadata={"help": "seconds per request to an openai: model"})
+    base_url: str | None = field(
+        default=None, metadata={"help": "server URL for openai: models (else OPENAI_BASE_URL)"}
+    )
+    force: bool = field(
+        default=False, metadata={"help": "start the run dir over when its config differs (old files are kept aside)"}
+    )
+    progress: bool = field(default=True, metadata={"help": "show a progress bar"})
 
 
 def select_problems(config: GenerateConfig) -> list[Problem]:
@@ -141,6 +147,8 @@ def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, An
     wanted = asdict(config)
     if manifest_path.is_file():
         old = json.loads(manifest_path.read_text()).get("config", {})
+        if "teacher" in old:  # run dirs written before the field was renamed
+            old["model"] = old.pop("teacher")
         changed = sorted(k for k in set(old) | set(wanted) if old.get(k) != wanted.get(k))
         if "fingerprint" in changed and not force:
             raise UserError(
@@ -174,7 +182,7 @@ def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, An
 def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: RunOptions) -> Trace:
     seed = sample_seed(config.seed, problem.id, sample)
     context = Context(
-        model=config.teacher,
+        model=config.model,
         task=problem.task,
         max_steps=config.max_steps,
         temperature=config.temperature,
@@ -184,11 +192,11 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
         call_format=config.call_format,
         base_url=options.base_url,
     )
-    if parse_spec(config.teacher).kind == "reference":
+    if parse_spec(config.model).kind == "reference":
         model = reference_model(problem)
     else:  # our own retry loop below owns retries, so the client makes none of its own
         model = load_chat_model(
-            config.teacher,
+            config.model,
             temperature=config.temperature,
             top_p=config.top_p,
             seed=seed,
@@ -214,7 +222,7 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
         return trace
     return Trace(
         problem,
-        config.teacher,
+        config.model,
         [],
         [],
         None,

@@ -35,7 +35,7 @@ def dataset(tmp_path):
 
 def config(dataset_path, **overrides):
     values = {
-        "teacher": "openai:fake",
+        "model": "openai:fake",
         "tasks": ["math"],
         "problems": 3,
         "samples": 2,
@@ -63,7 +63,7 @@ def test_generate_writes_chains_manifest_and_summary(tmp_path, dataset):
     assert len(seeds) == 6  # each chain samples with its own seed
     assert {t.verdict for t in traces} == {"correct", "incorrect"}
     saved = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    assert saved["config"]["teacher"] == "openai:fake" and saved["finished"] and saved["versions"]["fcdpo"]
+    assert saved["config"]["model"] == "openai:fake" and saved["finished"] and saved["versions"]["fcdpo"]
     summary = manifest["summary"]["math"]
     assert summary["chains"] == 6 and summary["valid_call_rate"] == 1.0 and summary["mean_steps"] == 2.0
     assert 0 < summary["correct_rate"] < 1
@@ -119,11 +119,11 @@ def test_connection_refused_and_timeouts_are_failed_chains(tmp_path, dataset):
 def test_bad_config_is_a_user_error(dataset):
     for overrides, message in [
         ({"samples": 0}, "--samples"),
-        ({"teacher": "gpt-9"}, "unknown model spec"),
+        ({"model": "gpt-9"}, "unknown model spec"),
         ({"tasks": ["chess"]}, "unknown task"),
         ({"dataset": "/no/file.jsonl"}, "no such file"),
         ({"split": "dev"}, "--split"),
-        ({"teacher": "reference", "call_format": "native"}, "writes text calls"),
+        ({"model": "reference", "call_format": "native"}, "writes text calls"),
     ]:
         with pytest.raises(UserError, match=message):
             config(dataset(1), **overrides)
@@ -132,7 +132,7 @@ def test_bad_config_is_a_user_error(dataset):
 def test_reference_teacher_writes_each_problems_gold_chain_through_the_graph(tmp_path):
     """`reference` plays a perfect teacher: the task's gold calls, run by the real tools and verify node."""
     run_generate(
-        GenerateConfig(teacher="reference", tasks=["logic", "math"], problems=12, samples=1, max_steps=10),
+        GenerateConfig(model="reference", tasks=["logic", "math"], problems=12, samples=1, max_steps=10),
         tmp_path / "run",
         RunOptions(progress=False),
     )
@@ -154,9 +154,9 @@ def test_reference_teacher_writes_each_problems_gold_chain_through_the_graph(tmp
 def test_reference_teacher_refuses_problems_its_task_cannot_solve(tmp_path, dataset):
     """A user's dataset has no gold solution to write (math or logic): a one-line error, not a failed chain."""
     with pytest.raises(UserError, match="math task cannot solve problem"):
-        run_generate(config(dataset(1), teacher="reference"), tmp_path / "run", RunOptions(progress=False))
+        run_generate(config(dataset(1), model="reference"), tmp_path / "run", RunOptions(progress=False))
     external = config(
-        str(Path(__file__).parents[1] / "fixtures" / "external.jsonl"), teacher="reference", tasks=["logic"]
+        str(Path(__file__).parents[1] / "fixtures" / "external.jsonl"), model="reference", tasks=["logic"]
     )
     with pytest.raises(UserError, match="logic task cannot solve problem ext-logic-1"):
         run_generate(external, tmp_path / "external", RunOptions(progress=False))
