@@ -16,6 +16,7 @@ import itertools
 import json
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ from fcdpo.models import parse_spec
 from fcdpo.tasks.dataset import load_dataset
 
 RESULTS = "results.json"
+
+
+@dataclass
+class EvalSettings:
+    """How models are evaluated: `fcdpo eval`'s flags and a preset's `eval:` section."""
+
+    problems: int = field(default=20, metadata={"help": "problems per task"})
+    max_steps: int = field(default=12, metadata={"help": "step limit per chain"})
+    max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})
+    concurrency: int = field(default=4, metadata={"help": "chains in flight per model"})
 
 
 def model_dir(spec: str) -> str:

@@ -23,8 +23,10 @@ from typing import Any
 import yaml
 
 from fcdpo.errors import UserError
+from fcdpo.evals.run import EvalSettings
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.models import parse_spec
+from fcdpo.training.export import PairSettings, run_export
 
 # A preset's generate: and negatives: sections take GenerateConfig's fields (the pipeline sets the model,
 # tasks and split) and RunOptions' concurrency; negatives: may name another model.
@@ -36,8 +38,8 @@ GENERATE_KEYS = {f.name for f in dataclasses.fields(GenerateConfig)} - {
     "dataset_sha256",
     "fingerprint",
 } | {"concurrency"}
-EXPORT_KEYS = {"mode", "max_pairs_per_problem", "min_chosen_steps", "derived_only", "allow_ungrounded", "seed"}
-EVAL_KEYS = {"problems", "max_steps", "max_new_tokens", "concurrency", "models", "datasets"}
+EXPORT_KEYS = {f.name for f in dataclasses.fields(PairSettings)}
+EVAL_KEYS = {f.name for f in dataclasses.fields(EvalSettings)} | {"models", "datasets"}
 BFCL_KEYS = {"categories", "limit", "concurrency"}
 NEGATIVES_KEYS = GENERATE_KEYS | {"model"}
 
@@ -122,7 +124,6 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     """Run every unfinished stage; returns the eval results."""
     from fcdpo.evals.run import eval_configs, run_bfcl_eval, run_eval
     from fcdpo.models.loading import release_models
-    from fcdpo.training.export import run_export
     from fcdpo.training.train import run_train
 
     config = PipelineConfig.load(config_path)
@@ -195,23 +196,14 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     # 4. Teacher, student before and after, on the same held-out problems with the same grader.
     done = stage("eval")
     ev = dict(config.eval)
+    settings = EvalSettings(**{k: v for k, v in ev.items() if k not in ("models", "datasets")})
+    options = RunOptions(concurrency=settings.concurrency, base_url=config.base_url, progress=progress)
     # `eval.models`: more models to compare with, e.g. a real teacher when `reference` wrote the chains.
     models = [config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}"]
     configs = eval_configs(
-        models,
-        config.tasks,
-        ev.get("problems", 20),
-        "test",
-        None,
-        None,
-        ev.get("max_steps", 12),
-        ev.get("max_new_tokens", 128),
+        models, config.tasks, settings.problems, "test", None, None, settings.max_steps, settings.max_new_tokens
     )
-    results = run_eval(
-        configs,
-        out / "eval",
-        RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress),
-    )
+    results = run_eval(configs, out / "eval", options)
     done()
 
     # 4b. Problems written by others (`eval.datasets`): the student before and after (and `eval.models`) side by
@@ -225,12 +217,10 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
             if parse_spec(spec).kind != "reference"
         ]
         configs = eval_configs(
-            outside, config.tasks, 1, "test", dataset, None, ev.get("max_steps", 12), ev.get("max_new_tokens", 128)
+            outside, config.tasks, 1, "test", dataset, None, settings.max_steps, settings.max_new_tokens
         )
         results.setdefault("outside", {})[dataset] = run_eval(
-            configs,
-            out / "eval-outside" / Path(dataset).stem,
-            RunOptions(concurrency=ev.get("concurrency", 4), base_url=config.base_url, progress=progress),
+            configs, out / "eval-outside" / Path(dataset).stem, options
         )
         done()
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from fcdpo.commands.flags import add_fields
+from fcdpo.evals.run import EvalSettings
+
 
 def add_parser(commands) -> None:
     """Add `fcdpo eval` to the subcommands."""
@@ -14,13 +17,10 @@ def add_parser(commands) -> None:
         "--model", action="append", required=True, metavar="SPEC", help="model spec; repeat to compare models"
     )
     evaluate.add_argument("--task", default="math,logic", help="comma-separated tasks (default: math,logic)")
-    evaluate.add_argument("--problems", type=int, default=20, help="problems per task (default: 20)")
     evaluate.add_argument("--split", default="test", choices=["train", "test"], help="generated split (default: test)")
+    add_fields(evaluate, EvalSettings)
     evaluate.add_argument("--dataset", metavar="FILE", help="JSONL problems instead of generated ones")
     evaluate.add_argument("--limit", type=int, metavar="N", help="at most N problems (per task, or from --dataset)")
-    evaluate.add_argument("--concurrency", type=int, default=4, help="chains in flight per model (default: 4)")
-    evaluate.add_argument("--max-steps", type=int, default=12, help="step limit per chain (default: 12)")
-    evaluate.add_argument("--max-new-tokens", type=int, default=128, help="token budget per step (default: 128)")
     evaluate.add_argument(
         "--bfcl", metavar="CATEGORIES", help="BFCL v4 regression check instead of the tasks: simple,multiple"
     )

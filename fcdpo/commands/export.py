@@ -4,37 +4,19 @@ from __future__ import annotations
 
 import json
 
+from fcdpo.commands.flags import add_fields
+from fcdpo.training.export import PairSettings
+
 
 def add_parser(commands) -> None:
     """Add `fcdpo export` to the subcommands."""
     export = commands.add_parser("export", help="judged chains → DPO preference pairs")
     export.add_argument("dirs", nargs="+", metavar="DIR", help="generate run dirs (or traces.jsonl files)")
     export.add_argument("--out", required=True, metavar="PAIRS", help="output dir: pairs.jsonl + stats.json")
-    export.add_argument(
-        "--mode", default="chain", choices=["chain", "step"], help="chain (the paper) or step (default: chain)"
-    )
-    export.add_argument("--max-pairs-per-problem", type=int, default=4, help="cap per problem (default: 4)")
-    export.add_argument(
-        "--min-chosen-steps",
-        type=int,
-        default=1,
-        help="only correct chains of at least this many steps are chosen; 2 drops one-step guesses (default: 1)",
-    )
-    export.add_argument(
-        "--derived-only",
-        action="store_true",
-        help="only right chains whose answer a function derived are chosen "
-        "(not stated, not a query on an empty rule base)",
-    )
-    export.add_argument(
-        "--allow-ungrounded",
-        action="store_true",
-        help="choose right chains even when they state premises the problem does not say (default: rejected)",
-    )
+    settings = add_fields(export, PairSettings)
     export.add_argument(
         "--rejected-from", metavar="DIR", help="take rejected chains from this run (e.g. the student's own)"
     )
-    export.add_argument("--seed", type=int, default=0, help="seed for choosing pairs (default: 0)")
     export.add_argument(
         "--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping"
     )
@@ -45,7 +27,7 @@ def add_parser(commands) -> None:
         help="also upload those examples to LangSmith dataset NAME (needs LANGSMITH_ENDPOINT or LANGSMITH_API_KEY; "
         "without one they are written to PAIRS/langsmith-examples.jsonl)",
     )
-    export.set_defaults(func=run)
+    export.set_defaults(func=run, settings=settings)
 
 
 def run(args) -> int:
@@ -62,15 +44,10 @@ def run(args) -> int:
     stats = run_export(
         [Path(d) for d in args.dirs],
         Path(args.out),
-        mode=args.mode,
-        max_pairs_per_problem=args.max_pairs_per_problem,
-        min_chosen_steps=args.min_chosen_steps,
-        derived_only=args.derived_only,
-        allow_ungrounded=args.allow_ungrounded,
         rejected_from=Path(args.rejected_from) if args.rejected_from else None,
-        seed=args.seed,
         skip_bad=args.skip_bad,
         langsmith_file=Path(examples_file) if examples_file else None,
+        **{name: getattr(args, name) for name in args.settings},
     )
     tasks = ", ".join(f"{task} {n}" for task, n in stats["pairs_per_task"].items()) or "none"
     reasons = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in stats["no_pair"].items())
