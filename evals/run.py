@@ -43,6 +43,15 @@ class EvalSettings:
     concurrency: int = field(default=4, metadata={"help": "chains in flight per model"})
 
 
+@dataclass
+class BfclSettings:
+    """The BFCL regression check of a preset's `bfcl:` section (`fcdpo eval --bfcl` takes the same as flags)."""
+
+    categories: list[str] = field(default_factory=lambda: ["simple", "multiple"], metadata={"help": "BFCL categories"})
+    limit: int | None = field(default=None, metadata={"help": "entries per category (None: all)"})
+    concurrency: int = field(default=4, metadata={"help": "entries in flight per model"})
+
+
 def model_dir(spec: str) -> str:
     """A file-system-safe, collision-free dir name for a model spec."""
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_")[-60:]

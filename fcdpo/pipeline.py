@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from fcdpo.errors import UserError
-from fcdpo.evals.run import EvalSettings
+from fcdpo.evals.run import BfclSettings, EvalSettings
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.models import parse_spec
 from fcdpo.training.export import PairSettings, run_export
@@ -40,7 +40,7 @@ GENERATE_KEYS = {f.name for f in dataclasses.fields(GenerateConfig)} - {
 } | {"concurrency"}
 EXPORT_KEYS = {f.name for f in dataclasses.fields(PairSettings)}
 EVAL_KEYS = {f.name for f in dataclasses.fields(EvalSettings)} | {"models", "datasets"}
-BFCL_KEYS = {"categories", "limit", "concurrency"}
+BFCL_KEYS = {f.name for f in dataclasses.fields(BfclSettings)}
 NEGATIVES_KEYS = GENERATE_KEYS | {"model"}
 
 
@@ -145,7 +145,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     # 1. The teacher solves train-split problems, several sampled chains each (resumes chain by chain).
     done = stage("generate")
     gen = dict(config.generate)
-    concurrency = gen.pop("concurrency", 1)
+    concurrency = gen.pop("concurrency", RunOptions.concurrency)
     run_generate(
         GenerateConfig(model=config.teacher, tasks=config.tasks, split="train", **gen),
         out / "generate",
@@ -227,14 +227,14 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     # 5. General function calling must not break: the student before/after on BFCL entries (resumes per entry).
     if config.bfcl:
         done = stage("bfcl")
-        bf = dict(config.bfcl)
+        bf = BfclSettings(**config.bfcl)
         results.update(
             run_bfcl_eval(
                 [config.student, f"{config.student}+{adapter}"],
-                bf.get("categories", ["simple", "multiple"]),
-                bf.get("limit"),
+                bf.categories,
+                bf.limit,
                 out / "eval",
-                RunOptions(concurrency=bf.get("concurrency", 4), base_url=config.base_url, progress=progress),
+                RunOptions(concurrency=bf.concurrency, base_url=config.base_url, progress=progress),
             )
         )
         done()
