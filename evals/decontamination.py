@@ -15,7 +15,6 @@ import yaml
 from fcdpo.graphs.prompts import user_prompt
 from fcdpo.models import parse_spec
 from fcdpo.models.merge import TRAIN_RECORD
-from fcdpo.tasks import get_task
 from fcdpo.types import Problem
 
 
@@ -59,4 +58,4 @@ def overlap(spec: str, problems: list[Problem]) -> tuple[list[str], str | None]:
     seen = trained_questions(record)
     if seen is None:
         return [], f"{spec}: cannot check for overlap, the pairs file named in {record} is gone"
-    return [p.id for p in problems if _normal(get_task(p.task).present(p.question)) in seen], None
+    return [p.id for p in problems if _normal(p.question) in seen], None

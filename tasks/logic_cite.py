@@ -10,8 +10,10 @@ are the logic task's own (same generator, same stream), shown with numbered sent
 
 from __future__ import annotations
 
+import math
+
 from fcdpo.tasks.base import Example
-from fcdpo.tasks.logic import LogicTask, answer_calls, relevant_theory
+from fcdpo.tasks.logic import LogicTask, answer_calls, relevant_theory, world_of
 from fcdpo.tasks.logic_reference import Theory
 from fcdpo.tasks.logic_sentences import canonical_entity, canonical_literal, read_sentence, split_passage
 from fcdpo.tools import LOGIC, RuleBase
@@ -26,7 +28,7 @@ def sentence(number: int, workspace: RuleBase) -> str:
     try:
         value = float(str(number).strip())  # 3, 3.0 and "3" alike: models write numbers every way
     except ValueError:
-        value = 0.5
+        value = math.nan  # not a number: refused below like 2.5
     if not value.is_integer():
         raise ToolError(f"number must be a sentence number from 1 to {count}")
     index = int(value)
@@ -124,7 +126,7 @@ class LogicCiteTask(LogicTask):
 
     def new_workspace(self, problem: Problem) -> RuleBase:
         """An empty rule base with the problem's semantics and its numbered sentences."""
-        return RuleBase(world=super().new_workspace(problem).world, sentences=split_passage(problem.question)[0])
+        return RuleBase(world=world_of(problem), sentences=split_passage(problem.question)[0])
 
     def load_workspace(self, data, problem: Problem) -> RuleBase:
         """The rule base from the graph state, with the problem's sentences."""

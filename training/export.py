@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -120,22 +120,23 @@ def run_export(
 ) -> dict[str, Any]:
     """Write pairs and stats; returns the stats. `settings` are `PairSettings` fields."""
     chosen = PairSettings(**settings)
-    mode, max_pairs_per_problem, seed = chosen.mode, chosen.max_pairs_per_problem, chosen.seed
-    min_chosen_steps, derived_only, allow_ungrounded = (
-        chosen.min_chosen_steps,
-        chosen.derived_only,
-        chosen.allow_ungrounded,
-    )
     traces, bad = load_run_traces(dirs, skip_bad)
     rejected, bad_rejected = load_run_traces([rejected_from], skip_bad) if rejected_from else (None, 0)
     result = make_pairs(
-        traces, mode, rejected, max_pairs_per_problem, seed, min_chosen_steps, derived_only, allow_ungrounded
+        traces,
+        chosen.mode,
+        rejected,
+        chosen.max_pairs_per_problem,
+        chosen.seed,
+        chosen.min_chosen_steps,
+        chosen.derived_only,
+        chosen.allow_ungrounded,
     )
     out.mkdir(parents=True, exist_ok=True)
     _write_jsonl(out / PAIRS, result.pairs)
     reasons = Counter(result.no_pair.values())
     stats = {
-        "mode": mode,
+        "mode": chosen.mode,
         "pairs": len(result.pairs),
         "pairs_per_task": dict(sorted(Counter(p["task"] for p in result.pairs).items())),
         "problems": len({t.problem.id for t in traces}),
@@ -151,11 +152,7 @@ def run_export(
         "bad_lines_skipped": bad + bad_rejected,
         "sources": [str(d) for d in dirs],
         "rejected_source": str(rejected_from) if rejected_from else None,
-        "max_pairs_per_problem": max_pairs_per_problem,
-        "min_chosen_steps": min_chosen_steps,
-        "derived_only": derived_only,
-        "allow_ungrounded": allow_ungrounded,
-        "seed": seed,
+        **{name: value for name, value in asdict(chosen).items() if name != "mode"},
     }
     (out / STATS).write_text(json.dumps(stats, indent=2) + "\n")
     if langsmith_file:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fcdpo.commands.flags import add_fields
+from fcdpo.commands.flags import add_fields, comma_list
 from fcdpo.evals.run import EvalSettings
 
 
@@ -16,13 +16,18 @@ def add_parser(commands) -> None:
     evaluate.add_argument(
         "--model", action="append", required=True, metavar="SPEC", help="model spec; repeat to compare models"
     )
-    evaluate.add_argument("--task", default="math,logic", help="comma-separated tasks (default: math,logic)")
+    evaluate.add_argument(
+        "--task", type=comma_list, default="math,logic", help="comma-separated tasks (default: math,logic)"
+    )
     evaluate.add_argument("--split", default="test", choices=["train", "test"], help="generated split (default: test)")
     add_fields(evaluate, EvalSettings)
     evaluate.add_argument("--dataset", metavar="FILE", help="JSONL problems instead of generated ones")
     evaluate.add_argument("--limit", type=int, metavar="N", help="at most N problems (per task, or from --dataset)")
     evaluate.add_argument(
-        "--bfcl", metavar="CATEGORIES", help="BFCL v4 regression check instead of the tasks: simple,multiple"
+        "--bfcl",
+        type=comma_list,
+        metavar="CATEGORIES",
+        help="BFCL v4 regression check instead of the tasks: simple,multiple",
     )
     evaluate.add_argument(
         "--allow-overlap", action="store_true", help="evaluate even on problems a student was trained on (warns)"
@@ -48,9 +53,7 @@ def run(args) -> int:
     options = RunOptions(concurrency=args.concurrency, base_url=args.base_url)
     if args.bfcl is not None:
         out = Path(args.out or "runs/eval/bfcl")
-        results = run_bfcl_eval(
-            args.model, [t.strip() for t in args.bfcl.split(",") if t.strip()], args.limit, out, options
-        )
+        results = run_bfcl_eval(args.model, args.bfcl, args.limit, out, options)
         print(
             json.dumps(results)
             if args.json
@@ -59,7 +62,7 @@ def run(args) -> int:
         return 0
     configs = eval_configs(
         args.model,
-        [t.strip() for t in args.task.split(",") if t.strip()],
+        args.task,
         args.problems,
         args.split,
         args.dataset,

@@ -58,12 +58,8 @@ def test_no_room_imports_a_room_above_it_or_its_sibling(folder):
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_rule_sees_a_late_import():
-    tree = "def f():\n    from fcdpo.graphs.nodes import act\n"
-    path = ROOT / "tests" / "unit" / "_late_import_probe.py"
-    try:
-        path.write_text(tree)
-        assert imports(path) == [(2, "fcdpo.graphs.nodes"), (2, "fcdpo.graphs.nodes.act")]
-    finally:
-        path.unlink()
+def test_the_rule_sees_a_late_import(tmp_path):
+    path = tmp_path / "late.py"
+    path.write_text("def f():\n    from fcdpo.graphs.nodes import act\n")
+    assert imports(path) == [(2, "fcdpo.graphs.nodes"), (2, "fcdpo.graphs.nodes.act")]
     assert room_of("fcdpo.graphs.nodes") == ("fcdpo.graphs", 4) and room_of("fcdpo.errors.UserError") is None
