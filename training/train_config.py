@@ -18,20 +18,37 @@ from fcdpo.errors import UserError
 DEFAULTS = Path(__file__).resolve().parent / "defaults.yaml"  # shipped as package data
 SECTIONS = ("dpo", "lora")
 
+
+def _sets(section: str, key: str, text: str):
+    """A flag that overrides `key` of the `section` YAML section (None: not given)."""
+    return dataclasses.field(default=None, metadata={"help": text, "sets": (section, key)})
+
+
+@dataclasses.dataclass
+class TrainFlags:
+    """The `fcdpo train` flags: each overrides one DPOConfig / LoraConfig field of the resolved settings."""
+
+    epochs: float | None = _sets("dpo", "num_train_epochs", "num_train_epochs")
+    max_steps: int | None = _sets("dpo", "max_steps", "stop after this many optimizer steps")
+    lr: float | None = _sets("dpo", "learning_rate", "learning_rate")
+    beta: float | None = _sets("dpo", "beta", "DPO beta")
+    max_length: int | None = _sets("dpo", "max_length", "max tokens of prompt + completion")
+    batch_size: int | None = _sets("dpo", "per_device_train_batch_size", "per_device_train_batch_size")
+    grad_accum: int | None = _sets("dpo", "gradient_accumulation_steps", "gradient_accumulation_steps")
+    save_steps: int | None = _sets("dpo", "save_steps", "checkpoint every N steps")
+    precompute_ref: bool = dataclasses.field(
+        default=False,
+        metadata={
+            "help": "compute reference log-probs once, before training",
+            "sets": ("dpo", "precompute_ref_log_probs"),
+        },
+    )
+    lora_r: int | None = _sets("lora", "r", "LoRA rank")
+    lora_alpha: int | None = _sets("lora", "lora_alpha", "LoRA alpha")
+
+
 # CLI flag → (section, field).
-FLAGS = {
-    "epochs": ("dpo", "num_train_epochs"),
-    "max_steps": ("dpo", "max_steps"),
-    "lr": ("dpo", "learning_rate"),
-    "beta": ("dpo", "beta"),
-    "max_length": ("dpo", "max_length"),
-    "batch_size": ("dpo", "per_device_train_batch_size"),
-    "grad_accum": ("dpo", "gradient_accumulation_steps"),
-    "save_steps": ("dpo", "save_steps"),
-    "precompute_ref": ("dpo", "precompute_ref_log_probs"),
-    "lora_r": ("lora", "r"),
-    "lora_alpha": ("lora", "lora_alpha"),
-}
+FLAGS = {spec.name: spec.metadata["sets"] for spec in dataclasses.fields(TrainFlags)}
 
 
 def _classes():

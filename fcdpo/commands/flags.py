@@ -2,7 +2,9 @@
 
 A field `max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})`
 becomes `--max-new-tokens N` (int, default 128, that help); `list[str]` fields take a
-comma-separated value, `bool` fields are switches, and `metadata["choices"]` limits a value.
+comma-separated value, `bool` fields are switches, and `metadata["choices"]` (or a `Literal` type) limits a
+value. The help is `metadata["help"]`, else `metadata["description"]` (what LangGraph Studio shows for a
+graph's `Context`), so a Studio setting and its flag share one text.
 """
 
 from __future__ import annotations
@@ -32,14 +34,18 @@ def add_fields(parser, cls, skip: tuple[str, ...] = (), aliases: dict[str, str] 
             f"--{spec.name.replace('_', '-')}",
             *([aliases[spec.name]] if aliases and spec.name in aliases else []),
         ]
-        options: dict[str, Any] = {"dest": spec.name, "help": spec.metadata.get("help", "")}
+        text = spec.metadata.get("help") or spec.metadata.get("description", "")
+        options: dict[str, Any] = {"dest": spec.name, "help": text}
         if kind is bool:
             options["action"] = "store_true"
         else:
             options["type"] = comma_list if typing.get_origin(kind) is list else _scalar(kind)
             options["default"] = default
-            if "choices" in spec.metadata:
-                options["choices"] = spec.metadata["choices"]
+            choices = spec.metadata.get("choices") or (
+                list(typing.get_args(kind)) if typing.get_origin(kind) is typing.Literal else None
+            )
+            if choices:
+                options["choices"] = choices
             if default is not None:
                 shown = ",".join(default) if isinstance(default, list) else default
                 options["help"] += f" (default: {shown})"
@@ -55,6 +61,8 @@ def _default(spec: dataclasses.Field) -> Any:
 
 
 def _scalar(kind: Any) -> type:
-    """int, float or str (what `str | None` means on the command line)."""
+    """int, float or str (what `str | None` and a `Literal` of strings mean on the command line)."""
+    if typing.get_origin(kind) is typing.Literal:
+        return type(typing.get_args(kind)[0])
     options = [k for k in typing.get_args(kind) if k is not type(None)] or [kind]
     return options[0] if options[0] in (int, float, str) else str

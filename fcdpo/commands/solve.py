@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields, replace
 
+from fcdpo.commands.flags import add_fields
 from fcdpo.errors import UserError
-from fcdpo.models import DEFAULT_MODEL
+from fcdpo.graphs.context import Context
 
 
 def add_parser(commands) -> None:
     """Add `fcdpo solve` to the subcommands."""
     solve = commands.add_parser("solve", help="run the agent on a question or on sample problems")
     solve.add_argument("question", nargs="?", help="a question to solve (else use --sample or --dataset)")
-    solve.add_argument("--task", default="math", help="math or logic (default: math)")
     solve.add_argument("--answer", help="ground truth for QUESTION, to get a verdict")
-    solve.add_argument("--model", default=DEFAULT_MODEL, help=f"model spec (default: {DEFAULT_MODEL})")
     solve.add_argument(
         "--sample", type=int, metavar="N", help="solve the first N problems of --split (or of --dataset)"
     )
@@ -22,37 +22,25 @@ def add_parser(commands) -> None:
         "--split", default="test", choices=["train", "test"], help="generated split for --sample (default: test)"
     )
     solve.add_argument("--dataset", metavar="FILE", help="JSONL problems (id, task, question, answer)")
-    solve.add_argument("--max-steps", type=int, default=20, help="step limit per chain (default: 20)")
-    solve.add_argument("--temperature", type=float, default=0.0, help="0 is greedy (default)")
-    solve.add_argument("--seed", type=int, default=0, help="sampling seed and generator seed (default: 0)")
-    solve.add_argument(
-        "--call-format", default="text", choices=["text", "native"], help="call protocol (default: text)"
-    )
-    solve.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
+    # The graph's own run-time settings, the ones LangGraph Studio shows: one definition for both.
+    add_fields(solve, Context)
     solve.add_argument("--json", action="store_true", help="print one JSON trace per line")
     solve.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Run `fcdpo solve`."""
-    from fcdpo.graphs import Context, build_graph, solve
+    from fcdpo.graphs import build_graph, solve
     from fcdpo.graphs.show import show_trace
     from fcdpo.models import parse_spec
 
-    problems = _problems(args)
     parse_spec(args.model)  # a bad spec fails before any model is loaded
+    context = Context(**{spec.name: getattr(args, spec.name) for spec in fields(Context)})
+    problems = _problems(args)
     graph = build_graph()
     for problem in problems:
-        context = Context(
-            model=args.model,
-            task=problem.task,
-            max_steps=args.max_steps,
-            temperature=args.temperature,
-            seed=args.seed,
-            call_format=args.call_format,
-            base_url=args.base_url,
-        )
-        trace = solve(problem, context, graph=graph)
+        # A dataset line names its own task.
+        trace = solve(problem, replace(context, task=problem.task), graph=graph)
         if args.json:
             print(json.dumps(trace.to_dict()), flush=True)
         else:
@@ -76,4 +64,4 @@ def _problems(args):
     if args.dataset:
         problems = load_dataset(args.dataset)
         return problems[: args.sample] if args.sample else problems
-    return get_task(args.task).problems(args.split, args.sample, seed=args.seed)
+    return get_task(args.task).problems(args.split, args.sample, seed=args.seed or 0)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from fcdpo.commands.flags import add_fields
 from fcdpo.errors import UserError
 from fcdpo.models import DEFAULT_MODEL
+from fcdpo.training.train_config import TrainFlags
 
 
 def add_parser(commands) -> None:
@@ -17,19 +19,7 @@ def add_parser(commands) -> None:
     train.add_argument(
         "--config", metavar="YAML", help="dpo: (DPOConfig fields) and lora: (LoraConfig fields) settings"
     )
-    train.add_argument("--epochs", type=float, help="num_train_epochs")
-    train.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
-    train.add_argument("--lr", type=float, help="learning_rate")
-    train.add_argument("--beta", type=float, help="DPO beta")
-    train.add_argument("--lora-r", type=int, help="LoRA rank")
-    train.add_argument("--lora-alpha", type=int, help="LoRA alpha")
-    train.add_argument("--max-length", type=int, help="max tokens of prompt + completion")
-    train.add_argument("--batch-size", type=int, help="per_device_train_batch_size")
-    train.add_argument("--grad-accum", type=int, help="gradient_accumulation_steps")
-    train.add_argument("--save-steps", type=int, help="checkpoint every N steps")
-    train.add_argument(
-        "--precompute-ref", action="store_true", help="compute reference log-probs once, before training"
-    )
+    add_fields(train, TrainFlags)
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in RUN")
     train.add_argument(
         "--allow-unmasked",
