@@ -6,6 +6,7 @@ written as one JSON line per chain.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,14 +32,21 @@ class Problem:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Problem:
-        """Inverse of `to_dict`; unknown keys are ignored."""
+        """Inverse of `to_dict`; unknown keys are ignored. A structured answer (rows, a JSON object) is kept as
+        JSON text; a top-level `context` (what a user's JSONL may carry) goes to `meta["context"]`.
+        """
         answer = data.get("answer")
+        if isinstance(answer, (list, dict, bool)):
+            answer = json.dumps(answer)
+        meta = dict(data.get("meta") or {})
+        if data.get("context") is not None:
+            meta["context"] = str(data["context"])
         return cls(
             id=str(data["id"]),
             task=str(data["task"]),
             question=str(data["question"]),
             answer=None if answer is None else str(answer),
-            meta=dict(data.get("meta") or {}),
+            meta=meta,
         )
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from fcdpo.errors import UserError
 from fcdpo.models import DEFAULT_MODEL
-from fcdpo.tasks import TASKS
+from fcdpo.tasks import get_task
 
 CALL_FORMATS = ("text", "native")
 
@@ -25,7 +25,10 @@ class Context:
     )
     task: str = field(
         default="math",
-        metadata={"description": "Task whose functions and grader are used: math, logic or logic-cite."},
+        metadata={
+            "description": "Task whose functions and grader are used: math, logic, logic-cite, or your own "
+            "(path/to/task.py:task, my_pkg.tasks:task)."
+        },
     )
     max_steps: int = field(
         default=20, metadata={"description": "Stop after this many calls; the chain is then recorded as unfinished."}
@@ -54,8 +57,10 @@ class Context:
     )
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise UserError(f"context.task: unknown task {self.task!r}; choose from {', '.join(TASKS)}")
+        try:
+            get_task(self.task)
+        except UserError as exc:
+            raise UserError(f"context.task: {exc}") from None
         if self.call_format not in CALL_FORMATS:
             raise UserError(f"context.call_format: must be one of {', '.join(CALL_FORMATS)}, got {self.call_format!r}")
         if self.max_steps < 1:

@@ -109,7 +109,8 @@ class RunOptions:
 def select_problems(config: GenerateConfig) -> list[Problem]:
     """The problems a config names, in a fixed order."""
     if config.dataset:
-        problems = [p for p in load_dataset(config.dataset) if p.task in config.tasks]
+        names = {get_task(task).name for task in config.tasks}  # a plug-in's lines name it by its own name
+        problems = [p for p in load_dataset(config.dataset) if p.task in names]
         if not problems:
             raise UserError(f"--dataset {config.dataset}: no problems of task {', '.join(config.tasks)}")
         return problems[: config.problems]

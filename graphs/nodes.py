@@ -54,9 +54,11 @@ def start(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not state.question.strip():
         raise ValueError("the input needs a non-empty question")
     task = get_task(runtime.context.task)
-    workspace = task.new_workspace(problem_of(state, task))
+    problem = problem_of(state, task)
+    workspace = task.new_workspace(problem)
+    question = user_prompt(task.present(state.question), problem.meta.get("context"))
     return {
-        "messages": [SystemMessage(system_prompt(task)), HumanMessage(user_prompt(task.present(state.question)))],
+        "messages": [SystemMessage(system_prompt(task)), HumanMessage(question)],
         "workspace": task.save_workspace(workspace),
         "status": "running",
     }
@@ -137,7 +139,8 @@ def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if state.answer is None:
         verdict = "unknown"
     else:
-        verdict = "correct" if finished and task.check(state.final_answer, state.answer) else "incorrect"
+        right = finished and task.check(state.final_answer, state.answer, problem_of(state, task))
+        verdict = "correct" if right else "incorrect"
     return {"verdict": verdict, "status": "finished" if finished else "unfinished"}
 
 

@@ -17,19 +17,13 @@ Functions:
 
 {examples}"""
 
-KINDS = {
-    "math": "math word problems",
-    "logic": "logic problems about facts and rules",
-    "logic-cite": "logic problems about facts and rules",
-}
-
 
 def system_prompt(task: Task) -> str:
     """The system prompt for a task: protocol, functions and few-shot chains."""
     functions = task.all_functions()
     examples = "\n\n".join(f"Example {i}:\n{ex.render()}" for i, ex in enumerate(task.examples(), start=1))
     return SYSTEM.format(
-        kind=KINDS.get(task.name, f"{task.name} problems"),
+        kind=task.kind,
         example=functions[0].example,
         result=RESULT_PREFIX,
         functions="\n".join(f"- {f.render()}" for f in functions),
@@ -37,6 +31,6 @@ def system_prompt(task: Task) -> str:
     )
 
 
-def user_prompt(question: str) -> str:
-    """The problem as the first user turn."""
-    return f"Problem: {question}"
+def user_prompt(question: str, context: str | None = None) -> str:
+    """The problem as the first user turn, after its context (a document, a database name) when it has one."""
+    return f"Context: {context}\n\nProblem: {question}" if context else f"Problem: {question}"

@@ -1,22 +1,27 @@
-"""Problem sources and their one grader per task: `get_task("math")`, `get_task("logic")`, `get_task("logic-cite")`."""
+"""Tasks: problem sources, their tools and their one grader.
+
+`get_task("math")`, `get_task("logic")`, `get_task("logic-cite")` — or a task of your own,
+made with `define_task` and named by `path/to/task.py:task`, `my_pkg.tasks:task` or an
+entry point in the `fcdpo.tasks` group (where the built-ins are registered too).
+"""
 
 from __future__ import annotations
 
-from fcdpo.errors import UserError
 from fcdpo.tasks.base import SPLITS, Example, Task, split_of
-from fcdpo.tasks.logic import LogicTask
-from fcdpo.tasks.logic_cite import LogicCiteTask
-from fcdpo.tasks.math import MathTask
+from fcdpo.tasks.builtin_graders import Grader, make_grader
+from fcdpo.tasks.plugin import PluginTask, define_task
+from fcdpo.tasks.registry import get_task, load_tasks, task_names
 
-TASKS: dict[str, type[Task]] = {"math": MathTask, "logic": LogicTask, "logic-cite": LogicCiteTask}
-
-
-def get_task(name: str) -> Task:
-    """The task called `name`; a UserError listing the known ones otherwise."""
-    try:
-        return TASKS[name]()
-    except KeyError:
-        raise UserError(f"unknown task {name!r}; choose from: {', '.join(TASKS)}") from None
-
-
-__all__ = ["SPLITS", "TASKS", "Example", "Task", "get_task", "split_of"]
+__all__ = [
+    "SPLITS",
+    "Example",
+    "Grader",
+    "PluginTask",
+    "Task",
+    "define_task",
+    "get_task",
+    "load_tasks",
+    "make_grader",
+    "split_of",
+    "task_names",
+]

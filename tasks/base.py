@@ -46,6 +46,8 @@ class Task(ABC):
 
     name: str
     functions: list[Function]
+    kind: str = "problems"  # what the problems are, for the prompt: "You solve {kind} step by step ..."
+    structured_answers = False  # may a dataset answer be a JSON list or object (rows, records)?
     stream: str | None = None  # draw the problems of the task of this name (a variant asks the same questions)
 
     @abstractmethod
@@ -53,8 +55,12 @@ class Task(ABC):
         """One random problem (id and split are assigned by `problems`)."""
 
     @abstractmethod
-    def check(self, predicted: str | None, truth: str) -> bool:
-        """The one grader: does the predicted answer match the ground truth?"""
+    def check(self, predicted: str | None, truth: str, problem: Problem | None = None) -> bool:
+        """The one grader: does the predicted answer match the ground truth (of `problem`)?"""
+
+    def truth_error(self, truth: str) -> str | None:
+        """Why no answer could ever match `truth` (a dataset line is then refused at load), or None."""
+        return None
 
     @abstractmethod
     def examples(self) -> list[Example]:

@@ -3,7 +3,11 @@
 Every line is checked before any model runs, and a bad one stops the load with `FILE:LINE: reason`:
 wrong types (an id that is not a string, a list as `task`, a `meta` that is not an object), bytes
 that are not UTF-8, duplicate ids, and answers the task's grader could never accept (a logic label
-outside the task's labels, a math answer that is not one number).
+outside the task's labels, a math answer that is not one number, an answer a plug-in task's grader
+could never accept), and a `task` that does not match the task the file belongs to.
+
+A line may carry a `context` (a document, a database name): it is kept in `meta["context"]` and
+shown to the model before the question.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from fcdpo.errors import UserError
-from fcdpo.tasks import TASKS
-from fcdpo.tasks.graders import read_label, read_number
-from fcdpo.tasks.logic import LABELS, LogicTask
+from fcdpo.tasks.base import Task
+from fcdpo.tasks.registry import get_task
 from fcdpo.types import Problem
 
 
-def load_dataset(path: str | Path) -> list[Problem]:
-    """All problems in a JSONL file; a malformed line stops with `FILE:LINE: reason`."""
+def load_dataset(path: str | Path, task: Task | None = None) -> list[Problem]:
+    """All problems in a JSONL file; a malformed line stops with `FILE:LINE: reason`.
+
+    With `task` (a task's own problem file) a line may leave `task` out; one that names another task is refused.
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
@@ -38,7 +44,9 @@ def load_dataset(path: str | Path) -> list[Problem]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise UserError(f"{where}: not valid JSON ({exc.msg})") from None
-        reason = _problem_error(row, seen)
+        if task is not None and isinstance(row, dict) and row.get("task") is None:
+            row["task"] = task.name
+        reason = _problem_error(row, seen, task)
         if reason:
             raise UserError(f"{where}: {reason}")
         seen.add(row["id"])
@@ -48,7 +56,7 @@ def load_dataset(path: str | Path) -> list[Problem]:
     return problems
 
 
-def _problem_error(row: Any, seen: set[str]) -> str | None:
+def _problem_error(row: Any, seen: set[str], expected: Task | None) -> str | None:
     """Why one parsed line is not a problem, or None when it is."""
     if not isinstance(row, dict):
         return "expected a JSON object"
@@ -59,19 +67,21 @@ def _problem_error(row: Any, seen: set[str]) -> str | None:
             return f"'{key}' must be a string, got {json.dumps(row[key])[:40]} ({type(row[key]).__name__})"
         if not row[key].strip():
             return f"'{key}' is empty"
-    if row["task"] not in TASKS:
-        return f"unknown task {row['task']!r} (expected one of {', '.join(TASKS)})"
+    if expected is not None and row["task"] != expected.name:
+        return f"task {row['task']!r} does not match this file's task {expected.name!r}"
+    try:
+        task = expected or get_task(row["task"])
+    except UserError as exc:
+        return str(exc)
     if row["id"] in seen:
         return f"duplicate id {row['id']!r}"
     if "meta" in row and row["meta"] is not None and not isinstance(row["meta"], dict):
         return f"'meta' must be an object, got {type(row['meta']).__name__}"
+    if "context" in row and row["context"] is not None and not isinstance(row["context"], str):
+        return f"'context' must be a string, got {type(row['context']).__name__}"
     answer = row.get("answer")
     if answer is None:
         return None
-    if isinstance(answer, (dict, list)):
+    if isinstance(answer, (dict, list)) and not task.structured_answers:
         return f"'answer' must be a string or a number, got {type(answer).__name__}"
-    if issubclass(TASKS[row["task"]], LogicTask) and read_label(answer, LABELS) is None:
-        return f"{row['task']} answer {answer!r} is not one of {', '.join(LABELS)}"
-    if row["task"] == "math" and (isinstance(answer, bool) or read_number(answer) is None):
-        return f"math answer {answer!r} is not one number"
-    return None
+    return task.truth_error(answer if isinstance(answer, str) else json.dumps(answer))

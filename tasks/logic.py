@@ -191,6 +191,7 @@ class LogicTask(Task):
 
     name = "logic"
     functions = LOGIC
+    kind = "logic problems about facts and rules"
     stating = ("fact", "rule")  # the calls that state a premise
 
     def __init__(self, max_depth: int = 5, max_facts: int = 20):
@@ -240,9 +241,13 @@ class LogicTask(Task):
         }
         return Problem(id="", task=self.name, question=question, answer=label, meta=meta)
 
-    def check(self, predicted: str | None, truth: str) -> bool:
+    def check(self, predicted: str | None, truth: str, problem: Problem | None = None) -> bool:
         """The answer is exactly one label (true / false / unknown), the truth's."""
         return read_label(predicted, LABELS) == read_label(truth, LABELS) is not None
+
+    def truth_error(self, truth: str) -> str | None:
+        """A logic answer must be one of the labels."""
+        return None if read_label(truth, LABELS) else f"{self.name} answer {truth!r} is not one of {', '.join(LABELS)}"
 
     def answer_derived(self, trace: Trace) -> bool:
         """A query returned the final answer after the chain stated at least one fact or rule.

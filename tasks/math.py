@@ -47,6 +47,7 @@ class MathTask(Task):
 
     name = "math"
     functions = ARITHMETIC
+    kind = "math word problems"
 
     def make_problem(self, rng: random.Random) -> Problem:
         """One problem from a random template."""
@@ -60,12 +61,16 @@ class MathTask(Task):
             meta={"template": template, "ops": len(generated.solution), "solution": solution_json(generated.solution)},
         )
 
-    def check(self, predicted: str | None, truth: str) -> bool:
+    def check(self, predicted: str | None, truth: str, problem: Problem | None = None) -> bool:
         """The answer states one number, equal to the truth within half a cent (or a relative 1e-6)."""
         got, want = read_number(predicted), read_number(truth)
         if got is None or want is None:
             return False
         return math.isclose(got, want, rel_tol=REL_TOLERANCE, abs_tol=ABS_TOLERANCE)
+
+    def truth_error(self, truth: str) -> str | None:
+        """A math answer must be one number."""
+        return None if read_number(truth) is not None else f"math answer {truth!r} is not one number"
 
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """A generated problem's gold chain (its template's operations, then the answer); None for others."""

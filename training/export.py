@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from fcdpo.errors import UserError
+from fcdpo.graphs.generate import MANIFEST
 from fcdpo.graphs.traces_io import TRACES, read_traces
 from fcdpo.models.local_chat import to_chat_dicts
+from fcdpo.tasks import load_tasks
 from fcdpo.training.pairs import NO_PAIR_REASONS, make_pairs
 from fcdpo.types import Trace
 
@@ -38,6 +40,9 @@ def load_run_traces(dirs: list[Path], skip_bad: bool) -> tuple[list[Trace], int]
         path = Path(run) / TRACES if Path(run).is_dir() else Path(run)
         if not path.is_file():
             raise UserError(f"{run}: no {TRACES} here (is it a `fcdpo generate` output dir?)")
+        manifest = path.parent / MANIFEST
+        if manifest.is_file():  # a user's task, named by its file in the run's config, must be loaded to be known
+            load_tasks(json.loads(manifest.read_text()).get("config", {}).get("tasks", []))
         found, skipped = read_traces(path, skip_bad=skip_bad)
         traces += found
         bad += skipped

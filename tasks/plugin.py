@@ -1,0 +1,220 @@
+"""A task from parts a user already has: tools, questions, a grader — `define_task`.
+
+    # my_task.py
+    from fcdpo.tasks import define_task
+
+    def add(a: float, b: float) -> float:
+        \"\"\"Add two numbers.\"\"\"
+        return a + b
+
+    task = define_task(name="adding", tools=[add], grader="number", problems="questions.jsonl")
+
+Then `fcdpo solve --task my_task.py:task --sample 3`, and the same `--task` for generate, eval
+and pipeline presets. Paths are relative to the file that calls `define_task`. docs/own-agent.md
+has the whole walk-through.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from fcdpo.errors import UserError
+from fcdpo.tasks.base import SPLITS, Example, Task, split_of
+from fcdpo.tasks.builtin_graders import Grader, make_grader
+from fcdpo.tools.plugin import MAX_OUTPUT, TIMEOUT_S, as_function
+from fcdpo.types import Problem
+
+
+class PluginTask(Task):
+    """A task assembled by `define_task`; see there."""
+
+    structured_answers = True  # rows or records as answers: the task's grader judges them
+
+    def __init__(
+        self,
+        name: str,
+        functions: list,
+        grader: Grader,
+        problem_files: dict[str, list[Path]],
+        generator: Callable[[random.Random], Problem | dict[str, Any]] | None,
+        examples: list[Example] | Path,
+        reference: Callable[[Problem], list[str] | None] | None,
+        workspace: Callable[[Problem], dict[str, Any]] | None,
+        kind: str | None,
+    ):
+        self.name = name
+        self.functions = functions
+        self.grader = grader
+        self.kind = kind or f"{name} problems"
+        self._files = problem_files
+        self._generator = generator
+        self._examples = examples
+        self._reference = reference
+        self._workspace = workspace
+        self._by_split: dict[str, list[Problem]] | None = None
+
+    def check(self, predicted: str | None, truth: str, problem: Problem | None = None) -> bool:
+        """The task's grader."""
+        return self.grader.check(predicted, truth, problem)
+
+    def truth_error(self, truth: str) -> str | None:
+        """Why the grader could never accept `truth`, or None."""
+        return self.grader.truth_error(truth)
+
+    def examples(self) -> list[Example]:
+        """Hand-written examples, or those `fcdpo examples pick` wrote into the examples file."""
+        if isinstance(self._examples, list):
+            return self._examples
+        return read_examples(self._examples) if self._examples.is_file() else []
+
+    @property
+    def examples_file(self) -> Path | None:
+        """Where `fcdpo examples pick` writes (None when the examples are written in code)."""
+        return self._examples if isinstance(self._examples, Path) else None
+
+    def make_problem(self, rng: random.Random) -> Problem:
+        """One generated problem (only with a `generator`)."""
+        made = self._generator(rng)
+        problem = made if isinstance(made, Problem) else Problem.from_dict({"id": "", "task": self.name, **made})
+        problem.task = self.name
+        return problem
+
+    def iter_problems(self, split: str, seed: int = 0) -> Iterator[Problem]:
+        """The split's problems from the files (in file order), then generated ones if there is a generator."""
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+        yield from self._file_problems()[split]
+        if self._generator is not None:
+            yield from super().iter_problems(split, seed)
+
+    def problems(self, split: str, n: int, seed: int = 0) -> list[Problem]:
+        """Up to `n` problems of a split (fewer when the files hold fewer and nothing generates more)."""
+        stream = self.iter_problems(split, seed)
+        return [problem for _, problem in zip(range(n), stream, strict=False)]
+
+    def _file_problems(self) -> dict[str, list[Problem]]:
+        if self._by_split is None:
+            from fcdpo.tasks.dataset import load_dataset  # dataset validates answers through get_task
+
+            by_split: dict[str, list[Problem]] = {split: [] for split in SPLITS}
+            for split, paths in self._files.items():
+                for path in paths:
+                    for problem in load_dataset(path, task=self):
+                        # One file for both splits: the question text decides, as for generated problems.
+                        by_split[split if split in SPLITS else split_of(problem.question)].append(problem)
+            self._by_split = by_split
+        return self._by_split
+
+    def reference_calls(self, problem: Problem) -> list[str] | None:
+        """The user's reference solver's calls, if the task has one."""
+        return self._reference(problem) if self._reference else None
+
+    def new_workspace(self, problem: Problem) -> Any:
+        """The user's per-chain state (a JSON-ready dict), if the task keeps one."""
+        return self._workspace(problem) if self._workspace else None
+
+    def save_workspace(self, workspace: Any) -> dict[str, Any] | None:
+        """The workspace as the graph state keeps it."""
+        return workspace
+
+    def load_workspace(self, data: dict[str, Any] | None, problem: Problem) -> Any:
+        """A copy, so a step's change lands in the state only through the node's update."""
+        return json.loads(json.dumps(data)) if data is not None else None
+
+
+def define_task(
+    name: str,
+    tools: list[Any],
+    grader: str | Callable[[str, str, Problem], bool] = "exact",
+    *,
+    grader_options: dict[str, Any] | None = None,
+    problems: str | Path | None = None,
+    train: str | Path | list[str | Path] | None = None,
+    test: str | Path | list[str | Path] | None = None,
+    generator: Callable[[random.Random], Problem | dict[str, Any]] | None = None,
+    examples: list[Example] | str | Path | None = None,
+    reference: Callable[[Problem], list[str] | None] | None = None,
+    workspace: Callable[[Problem], dict[str, Any]] | None = None,
+    kind: str | None = None,
+    tool_examples: dict[str, str] | None = None,
+    timeout: float = TIMEOUT_S,
+    max_output: int = MAX_OUTPUT,
+) -> PluginTask:
+    """A task from your own tools, questions and grader.
+
+    - `tools`: LangChain tools (`@tool`, `StructuredTool`, `BaseTool` subclasses) or typed functions with a
+      docstring; a plain function may take `workspace` (the per-chain dict `workspace(problem)` makes).
+      `tool_examples` overrides the example call shown for a tool (`{"run_query": 'run_query(sql="...")'}`).
+    - `grader`: `exact`, `normalized_text`, `number` (`grader_options={"tolerance": 0.01}`), `label`
+      (`{"labels": [...]}`), `json`, `set`, `rows` (`{"ordered": True}`), or `(predicted, truth, problem) -> bool`.
+    - `problems`: one JSONL file, split into train/test by question text; or `train` / `test` files; and/or
+      `generator(rng)` returning a Problem or a dict with `question`, `answer` (and `context`, `meta`).
+    - `examples`: `Example`s, or a JSON file of them (what `fcdpo examples pick` writes).
+    - `reference(problem)`: gold calls for a problem, for the `reference` teacher (optional).
+    - `kind`: what the problems are, for the prompt ("questions about a shop's database").
+    Each tool call times out after `timeout` s and its result is cut at `max_output` characters.
+    """
+    base = _caller_dir()
+    if not name or not isinstance(name, str) or ":" in name:
+        raise UserError(f"define_task: name must be a short name without ':', got {name!r}")
+    if not tools:
+        raise UserError(f"task {name}: no tools")
+    shown = tool_examples or {}
+    functions = []
+    for tool in tools:
+        tool_name = getattr(tool, "name", None) or getattr(tool, "__name__", "")
+        functions.append(as_function(tool, example=shown.get(tool_name), timeout=timeout, max_output=max_output))
+    names = [f.name for f in functions]
+    if len(set(names)) != len(names) or {"think", "final_answer"} & set(names):
+        raise UserError(f"task {name}: tool names must be distinct and not think/final_answer, got {names}")
+    files: dict[str, list[Path]] = {}
+    for split, given in (("any", problems), ("train", train), ("test", test)):
+        paths = given if isinstance(given, list) else [given] if given is not None else []
+        files[split] = [_path(base, p, name) for p in paths]
+    if not any(files.values()) and generator is None:
+        raise UserError(f"task {name}: give problems=, train=/test= files or a generator")
+    return PluginTask(
+        name=name,
+        functions=functions,
+        grader=make_grader(grader, **(grader_options or {})),
+        problem_files=files,
+        generator=generator,
+        examples=examples if isinstance(examples, list) else _path(base, examples or "examples.json", name, False),
+        reference=reference,
+        workspace=workspace,
+        kind=kind,
+    )
+
+
+def read_examples(path: Path) -> list[Example]:
+    """Examples from a JSON file: `[{"question": ..., "calls": [[call, result], ...]}, ...]`."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return [Example(row["question"], [(call, result) for call, result in row["calls"]]) for row in rows]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"{path}: not an examples file ({type(exc).__name__}: {exc})") from None
+
+
+def write_examples(path: Path, examples: list[Example]) -> None:
+    """Write examples where `read_examples` reads them."""
+    rows = [{"question": ex.question, "calls": [list(pair) for pair in ex.calls]} for ex in examples]
+    path.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _caller_dir() -> Path:
+    """The directory of the file that called `define_task` (relative paths are resolved there)."""
+    frame = sys._getframe(2)
+    return Path(frame.f_globals.get("__file__", ".")).resolve().parent
+
+
+def _path(base: Path, given: str | Path, task: str, must_exist: bool = True) -> Path:
+    path = Path(given)
+    path = path if path.is_absolute() else base / path
+    if must_exist and not path.is_file():
+        raise UserError(f"task {task}: no such file {path}")
+    return path
