@@ -118,7 +118,8 @@ def _items(text: str) -> list[Any] | None:
     try:
         value = _parse_json(text)
     except ValueError:
-        value = [part for part in re.split(r"[,;\n]", text) if part.strip()]
+        # A comma before three digits is a thousands separator ("1,200"), not a list separator.
+        value = [part for part in re.split(r"[;\n]|,(?!\d{3}(?:\D|$))", text) if part.strip()]
     if not isinstance(value, list):
         value = [value]
     return value or None

@@ -1,0 +1,121 @@
+"""A SQL agent as an fcdpo task: a shop's SQLite database, three read-only tools, 490 questions.
+
+    fcdpo solve --task examples/sql_agent/task.py:task --sample 3
+    fcdpo pipeline --config examples/sql_agent/pipeline.yaml --out runs/sql
+
+The tools are what such an agent has in an app: list the tables, describe one, run a query. A query
+runs on a read-only connection that also refuses, statement by statement, anything but reading
+(no INSERT/UPDATE/DROP, no ATTACH, no PRAGMA), stops after `QUERY_SECONDS`, and returns at most
+`MAX_ROWS` rows. Its errors are returned to the model, which can fix its SQL and try again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from fcdpo.tasks import define_task, make_grader
+from fcdpo.types import Problem
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from shop_db import build  # noqa: E402 - the example's own module, next to this file
+
+DATABASE = HERE / "shop.sqlite"  # built from its seed on first use (not committed)
+QUERY_SECONDS = 2.0
+MAX_ROWS = 30
+
+# What a reading query needs; everything else (writes, ATTACH, PRAGMA, schema changes) is denied.
+_ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+
+
+def _authorize(action: int, *_: object) -> int:
+    return sqlite3.SQLITE_OK if action in _ALLOWED else sqlite3.SQLITE_DENY
+
+
+def connect(path: Path = DATABASE) -> sqlite3.Connection:
+    """A read-only connection that may only read, whatever SQL it is given."""
+    if not path.is_file():
+        build(path)
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    connection.set_authorizer(_authorize)
+    return connection
+
+
+def _rows(sql: str, parameters: tuple = ()) -> tuple[list[str], list[tuple], bool]:
+    """Run one statement: column names, up to MAX_ROWS rows, and whether more were cut."""
+    connection = connect()
+    deadline = time.monotonic() + QUERY_SECONDS
+    connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        cursor = connection.execute(sql, parameters)
+        rows = cursor.fetchmany(MAX_ROWS + 1)
+        columns = [column[0] for column in cursor.description or []]
+    except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc):
+            raise TimeoutError(f"query stopped after {QUERY_SECONDS:g} s; make it simpler") from None
+        raise ValueError(f"SQL error: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"SQL error: {exc}") from None
+    finally:
+        connection.close()
+    return columns, rows[:MAX_ROWS], len(rows) > MAX_ROWS
+
+
+def list_tables() -> str:
+    """List the tables of the shop database."""
+    _, rows, _ = _rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    return ", ".join(row[0] for row in rows)
+
+
+def describe_table(name: str) -> str:
+    """Show the columns of one table (its CREATE TABLE statement)."""
+    _, rows, _ = _rows("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    if not rows:
+        raise ValueError(f"no table {name!r}; call list_tables()")
+    return " ".join(rows[0][0].split())
+
+
+def run_query(sql: str) -> str:
+    """Run one read-only SQLite query and return its columns and rows."""
+    if ";" in sql.strip().rstrip(";"):
+        raise ValueError("one statement per call")
+    columns, rows, cut = _rows(sql)
+    shown = json.dumps([list(row) for row in rows])
+    more = f" (first {MAX_ROWS} rows only; narrow the query)" if cut else ""
+    return f"columns: {', '.join(columns)}; rows: {shown}{more}"
+
+
+_NUMBER = make_grader("number", tolerance=1e-4)
+_ROWS = make_grader("rows")
+_ORDERED = make_grader("rows", ordered=True)
+
+
+def grade(predicted: str, truth: str, problem: Problem | None) -> bool:
+    """Counts and sums are numbers (to 0.01%); lists are rows, order-free unless the question ranks them."""
+    kind = (problem.meta.get("grade") if problem else None) or "rows"
+    grader = {"number": _NUMBER, "ordered": _ORDERED}.get(kind, _ROWS)
+    return grader.check(predicted, truth, problem)
+
+
+def reference(problem: Problem) -> list[str] | None:
+    """The gold chain: run the question's gold SQL, answer with its result."""
+    sql = problem.meta.get("sql")
+    if not sql or problem.answer is None:
+        return None
+    return [f"run_query(sql={json.dumps(sql)})", f"final_answer(answer={json.dumps(problem.answer)})"]
+
+
+task = define_task(
+    name="sql",
+    kind="questions about a shop's SQLite database (tables customers, products, orders, order_items)",
+    tools=[list_tables, describe_table, run_query],
+    tool_examples={"describe_table": 'describe_table(name="orders")', "run_query": 'run_query(sql="SELECT ...")'},
+    grader=grade,
+    problems="questions.jsonl",
+    examples="examples.json",
+    reference=reference,
+)
