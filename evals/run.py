@@ -28,6 +28,7 @@ from fcdpo.evals.stats import mcnemar_exact, wilson
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate, select_problems
 from fcdpo.graphs.traces_io import TRACES, read_traces
 from fcdpo.models import parse_spec
+from fcdpo.tasks import get_task
 from fcdpo.tasks.dataset import load_dataset
 
 RESULTS = "results.json"
@@ -89,8 +90,12 @@ def eval_configs(
     for spec in models:
         parse_spec(spec)
     if dataset:
+        # The file's lines name tasks by name; a user's task given as a file spec must be loaded first, and the
+        # configs keep that spec, so a run dir names its tasks in a way any later process can load.
+        by_name = {get_task(task).name: task for task in tasks}
         rows = load_dataset(dataset)
-        tasks, problems = sorted({p.task for p in rows}), min(len(rows), limit or len(rows))
+        tasks = [by_name.get(name, name) for name in sorted({p.task for p in rows})]
+        problems = min(len(rows), limit or len(rows))
     elif limit is not None:
         problems = min(problems, limit)
     return [
