@@ -99,6 +99,10 @@ class Task(ABC):
         """
         return self.answer_derived(trace) and self.premises_grounded(trace)
 
+    def split_of(self, question: str) -> str:
+        """The split a question of this task belongs to (by its text, as `split_of`)."""
+        return split_of(question)
+
     def present(self, question: str) -> str:
         """The question as the model sees it (the default: as written)."""
         return question

@@ -110,6 +110,13 @@ class PluginTask(Task):
             self._by_split = by_split
         return self._by_split
 
+    def split_of(self, question: str) -> str:
+        """A question of a `train` or `test` file is in that split; any other, by its text."""
+        for split in SPLITS:
+            if any(problem.question == question for problem in self._file_problems()[split]):
+                return split
+        return split_of(question)
+
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """The user's reference solver's calls, if the task has one."""
         return self._reference(problem) if self._reference else None

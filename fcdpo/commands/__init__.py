@@ -4,6 +4,18 @@ As in TRL's `trl/cli`: the CLI builds its parser from `COMMANDS`, and each parse
 `set_defaults(func=run)` dispatches, so a new command is one new module in this list.
 """
 
-from fcdpo.commands import dataset, evaluate, export, generate, merge, models, pipeline, serve, solve, train
+from fcdpo.commands import (
+    dataset,
+    evaluate,
+    examples,
+    export,
+    generate,
+    merge,
+    models,
+    pipeline,
+    serve,
+    solve,
+    train,
+)
 
-COMMANDS = (models, solve, generate, export, train, evaluate, dataset, pipeline, serve, merge)
+COMMANDS = (models, solve, generate, export, train, evaluate, dataset, examples, pipeline, serve, merge)

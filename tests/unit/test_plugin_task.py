@@ -245,3 +245,29 @@ def test_a_grader_that_raises_stops_the_chain_with_one_line(tmp_path, scripted):
     spec = f"{tmp_path / 'g.py'}:task"
     with pytest.raises(UserError, match=r"grader strict raised KeyError: 'score' \(answer '1'\)"):
         solve(Problem("g", "g", "q", "1"), Context(task=spec), model=scripted("final_answer(answer=1)"))
+
+
+def test_examples_pick_writes_the_shortest_clean_train_chains_into_the_task_file(spec, tmp_path, scripted):
+    from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
+
+    run = tmp_path / "gen"
+    run_generate(
+        GenerateConfig(model="reference", tasks=[spec], problems=6, samples=1), run, RunOptions(progress=False)
+    )
+    out = tmp_path / "plugin" / "examples.json"
+    assert not out.exists() and get_task(spec).examples() == []
+    result = _cli("examples", "pick", str(run), "--task", spec, "--count", "2")
+    assert result.returncode == 0, result.stderr
+    examples = get_task(spec).examples()  # the task reads its examples file
+    assert len(examples) == 2 and all(len(ex.calls) == 2 for ex in examples)
+    assert examples[0].calls[-1][0].startswith("final_answer(")
+    shown = solve(get_task(spec).problems("train", 1)[0], Context(task=spec), model=scripted("final_answer(answer=1)"))
+    assert examples[0].question in shown.messages[0].content  # injected into the system prompt
+    test_run = tmp_path / "test-run"  # a run on test problems: its chains must never become examples
+    test_run.mkdir()
+    (test_run / "traces.jsonl").write_text((run / "traces.jsonl").read_text())
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["config"]["split"] = "test"
+    (test_run / "manifest.json").write_text(json.dumps(manifest))
+    refused = _cli("examples", "pick", str(test_run), "--task", spec)
+    assert refused.returncode == 2 and "train problems only" in refused.stderr

@@ -1,0 +1,103 @@
+"""The SQL agent example: its database, questions, read-only tools and a chain through the graph."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from fcdpo.graphs import Context, solve
+from fcdpo.tasks import get_task, split_of
+from fcdpo.types import Problem
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sql_agent"
+SPEC = f"{EXAMPLE / 'task.py'}:task"
+sys.path.insert(0, str(EXAMPLE))
+
+import questions as sql_questions  # noqa: E402
+import shop_db  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def task():
+    return get_task(SPEC)
+
+
+def _task_module():
+    """The loaded task file (the registry imports it under a name of its own)."""
+    return next(m for name, m in sys.modules.items() if name.startswith("fcdpo_task_") and hasattr(m, "run_query"))
+
+
+def test_database_builds_identically_twice(tmp_path):
+    dumps = []
+    for name in ("a.sqlite", "b.sqlite"):
+        connection = sqlite3.connect(shop_db.build(tmp_path / name))
+        dumps.append(list(connection.iterdump()))
+        connection.close()
+    assert dumps[0] == dumps[1]
+    assert len([line for line in dumps[0] if line.startswith('INSERT INTO "orders"')]) == 300
+
+
+def test_questions_file_is_what_the_generator_writes_and_every_gold_query_gives_its_answer(task, tmp_path):
+    rows = [json.loads(line) for line in (EXAMPLE / "questions.jsonl").read_text().splitlines()]
+    assert rows == sql_questions.questions(shop_db.build(tmp_path / "shop.sqlite"))
+    assert len(rows) >= 300 and len({r["meta"]["template"] for r in rows}) >= 25
+    splits = Counter(split_of(r["question"]) for r in rows)
+    assert splits["test"] >= 100 and len({r["question"] for r in rows}) == len(rows)
+    module = _task_module()
+    for row in rows:
+        result = module.run_query(row["meta"]["sql"])
+        values = json.loads(result.split("rows: ", 1)[1])
+        kept = values[:1] if "ORDER BY" in row["meta"]["sql"] and "LIMIT" not in row["meta"]["sql"] else values
+        answer = sql_questions.answer_text([tuple(v) for v in kept], row["meta"]["grade"])
+        problem = Problem.from_dict(row)
+        assert task.check(answer, row["answer"], problem), (row["question"], answer, row["answer"])
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DROP TABLE orders",
+        "UPDATE products SET price = 0",
+        "INSERT INTO customers VALUES (99, 'x', 'y', '2024-01-01')",
+        "ATTACH DATABASE ':memory:' AS other",
+        "PRAGMA writable_schema = ON",
+        "CREATE TABLE t (x)",
+        "SELECT 1; DROP TABLE orders",
+    ],
+)
+def test_run_query_refuses_anything_but_reading(task, sql):
+    module = _task_module()
+    with pytest.raises(ValueError, match="not authorized|one statement|SQL error"):
+        module.run_query(sql)
+    assert module.run_query("SELECT COUNT(*) FROM orders") == "columns: COUNT(*); rows: [[300]]"
+
+
+def test_runaway_query_times_out_and_rows_are_capped(task):
+    module = _task_module()
+    with pytest.raises(TimeoutError, match="stopped after"):
+        module.run_query("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n")
+    assert module.run_query("SELECT id FROM orders").endswith(f"(first {module.MAX_ROWS} rows only; narrow the query)")
+
+
+def test_a_scripted_model_solves_a_question_and_sees_sql_errors(task, scripted):
+    problem = next(p for p in task.problems("test", 200) if p.meta["template"] == "customers_in_city")
+    city = problem.question.removeprefix("Which customers live in ").rstrip("?")
+    model = scripted(
+        "list_tables()",
+        'run_query(sql="SELECT nam FROM customers")',
+        f"run_query(sql=\"SELECT name FROM customers WHERE city = '{city}'\")",
+        f"final_answer(answer={json.dumps(problem.answer)})",
+    )
+    trace = solve(problem, Context(task=SPEC), model=model)
+    assert trace.steps[0].result == "customers, order_items, orders, products"
+    assert trace.steps[1].error == "run_query: SQL error: no such column: nam"
+    assert trace.verdict == "correct"
+    # Order does not matter for a list, and a partial list is wrong.
+    names = problem.answer.split(", ")
+    assert task.check(", ".join(reversed(names)), problem.answer, problem)
+    assert len(names) < 2 or not task.check(names[0], problem.answer, problem)
