@@ -49,7 +49,8 @@ class GenerateConfig:
         default=DEFAULT_MODEL, metadata={"help": "model spec that writes the chains (a teacher, or the student)"}
     )
     tasks: list[str] = field(
-        default_factory=lambda: ["math", "logic"], metadata={"help": "tasks to draw problems from"}
+        default_factory=lambda: ["math", "logic"],
+        metadata={"help": "tasks to draw problems from: names or path/to/task.py:task"},
     )
     problems: int = field(default=10, metadata={"help": "problems per task (or from the dataset)"})
     samples: int = field(default=4, metadata={"help": "chains per problem"})

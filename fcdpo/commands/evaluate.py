@@ -17,7 +17,10 @@ def add_parser(commands) -> None:
         "--model", action="append", required=True, metavar="SPEC", help="model spec; repeat to compare models"
     )
     evaluate.add_argument(
-        "--task", type=comma_list, default="math,logic", help="comma-separated tasks (default: math,logic)"
+        "--task",
+        type=comma_list,
+        default="math,logic",
+        help="comma-separated tasks: names or path/to/task.py:task (default: math,logic)",
     )
     evaluate.add_argument("--split", default="test", choices=["train", "test"], help="generated split (default: test)")
     add_fields(evaluate, EvalSettings)
