@@ -22,7 +22,7 @@ def regrade(traces: list[Trace]) -> list[Trace]:
     for trace in traces:
         if trace.problem.answer is not None and trace.status != "failed":
             right = trace.status == "finished" and get_task(trace.problem.task).check(
-                trace.answer, trace.problem.answer
+                trace.answer, trace.problem.answer, trace.problem
             )
             trace.verdict = "correct" if right else "incorrect"
     return traces
@@ -95,8 +95,13 @@ def paired(a: list[Trace], b: list[Trace]) -> dict[str, Any]:
     """Two models on the same problems: who solved what, exact McNemar and Wilcoxon p-values, the accuracy
     difference B − A with its paired bootstrap 95% interval, and the smallest difference n problems can detect.
     """
-    right_a = {t.problem.id: t.verdict == "correct" for t in a}
-    right_b = {t.problem.id: t.verdict == "correct" for t in b}
+    return paired_outcomes(
+        {t.problem.id: t.verdict == "correct" for t in a}, {t.problem.id: t.verdict == "correct" for t in b}
+    )
+
+
+def paired_outcomes(right_a: dict[str, bool], right_b: dict[str, bool]) -> dict[str, Any]:
+    """`paired` on right/wrong per problem id (e.g. a model's chains against its own plain chain-of-thought)."""
     shared = sorted(right_a.keys() & right_b.keys())
     only_a = sum(right_a[i] and not right_b[i] for i in shared)
     only_b = sum(right_b[i] and not right_a[i] for i in shared)

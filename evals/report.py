@@ -68,9 +68,39 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{c['both']} "
                 f"| {c['neither']} | {_p(c['mcnemar_p'])} | {_p(c['wilcoxon_p'])} |"
             )
+    lines += cot_markdown(results)
     for note in results.get("notes", []):
         lines += ["", f"Note: {note}"]
     return "\n".join(lines) + "\n"
+
+
+def cot_markdown(results: dict[str, Any]) -> list[str]:
+    """The no-tools baseline beside each model's chains, and the paired test chain vs CoT."""
+    if not results.get("cot"):
+        return []
+    pairs = {(c["model"], c["task"]): c for c in results.get("cot_comparisons", [])}
+    lines = [
+        "",
+        "The same models without tools: plain chain-of-thought ending in one `Answer:` line, graded by the same "
+        "strict grader (lenient: the last boxed value, label or number when the line is missing). Chains − CoT is "
+        "paired on the same problems:",
+        "",
+        "| model | task | chains | no tools (CoT) (95% CI) | lenient | no answer line | token budget "
+        "| chains − CoT (95% CI) | only CoT right | only chains right | McNemar p |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for model, tasks in results["cot"].items():
+        for task, f in tasks.items():
+            chains = results["models"][model][task]
+            c = pairs[(model, task)]
+            lines.append(
+                f"| `{model}` | {task} | {chains['accuracy']:.1%} | {f['accuracy']:.1%} "
+                f"({f['ci_low']:.1%}–{f['ci_high']:.1%}) | {f['lenient_accuracy']:.1%} | "
+                f"{f['no_answer_line']}/{f['problems']} | {f['token_budget']} | {c['difference']:+.1%} "
+                f"({c['difference_ci_low']:+.1%} to {c['difference_ci_high']:+.1%}) | {c['only_a']} | {c['only_b']} "
+                f"| {_p(c['mcnemar_p'])} |"
+            )
+    return lines
 
 
 def bfcl_markdown(results: dict[str, Any]) -> str:
@@ -113,6 +143,12 @@ def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
             [f["ci_high"] - a if f else 0 for a, f in zip(acc, figures, strict=True)],
         ]
         ax.bar(xs, acc, width, yerr=err, capsize=3, label=model)
+        # The same model without tools, as a marker on its bar: how much the calls add (or cost).
+        cot = [results.get("cot", {}).get(model, {}).get(task) for task in tasks]
+        marked = [(x, f["accuracy"]) for x, f in zip(xs, cot, strict=True) if f]
+        if marked:
+            ax.scatter(*zip(*marked, strict=True), marker="_", s=300, color="black", zorder=3,
+                       label="no tools (CoT)" if i == 0 else None)  # fmt: skip
     ax.set_xticks(range(len(tasks)), tasks)
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy (95% Wilson CI)")

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from fcdpo.errors import UserError
+from fcdpo.evals.cot import MIN_BUDGET, cot_figures, run_cot
 from fcdpo.evals.decontamination import overlap
-from fcdpo.evals.metrics import paired, regrade, task_figures
+from fcdpo.evals.metrics import paired, paired_outcomes, regrade, task_figures
 from fcdpo.evals.report import bfcl_markdown, markdown, plot_accuracy
 from fcdpo.evals.stats import mcnemar_exact, wilson
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate, select_problems
@@ -32,6 +33,7 @@ from fcdpo.tasks import get_task
 from fcdpo.tasks.dataset import load_dataset
 
 RESULTS = "results.json"
+BASELINES = ("cot",)
 
 
 @dataclass
@@ -42,6 +44,9 @@ class EvalSettings:
     max_steps: int = field(default=12, metadata={"help": "step limit per chain"})
     max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})
     concurrency: int = field(default=4, metadata={"help": "chains in flight per model"})
+    baselines: list[str] = field(
+        default_factory=list, metadata={"help": "no-tools baselines run beside each model on the same problems: cot"}
+    )
 
 
 @dataclass
@@ -115,9 +120,16 @@ def eval_configs(
 
 
 def run_eval(
-    configs: list[GenerateConfig], out: Path, options: RunOptions, allow_overlap: bool = False
+    configs: list[GenerateConfig],
+    out: Path,
+    options: RunOptions,
+    allow_overlap: bool = False,
+    baselines: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Run (or resume) every model's chains, then compute and write the results."""
+    """Run (or resume) every model's chains (and `baselines`), then compute and write the results."""
+    unknown = sorted(set(baselines) - set(BASELINES))
+    if unknown:
+        raise UserError(f"unknown baseline {unknown[0]!r}; choose from {', '.join(BASELINES)}")
     problems = select_problems(configs[0])
     notes = []
     for config in configs:
@@ -141,6 +153,8 @@ def run_eval(
         run_generate(config, run_dir, options)
         traces[config.model] = regrade(read_traces(run_dir / TRACES)[0])
     results = summarize(traces, notes)
+    if "cot" in baselines:
+        results.update(cot_baseline(traces, out / "cot", options))
     results["config"] = {
         "problems": len(problems),
         "split": configs[0].split,
@@ -153,6 +167,38 @@ def run_eval(
     (out / "results.md").write_text(markdown(results))
     plot_accuracy(results, out / "accuracy.png")
     return results
+
+
+def cot_baseline(traces: dict[str, list], out: Path, options: RunOptions) -> dict[str, Any]:
+    """Each model (but `reference`) also without tools, on the problems of its chains; chain vs CoT paired.
+
+    The token budget is what the model spent on its chains for the task, and at least `MIN_BUDGET`.
+    """
+    figures: dict[str, dict[str, Any]] = {}
+    comparisons = []
+    for spec, chains in traces.items():
+        if parse_spec(spec).kind == "reference":
+            continue
+        for task_name in sorted({t.problem.task for t in chains}):
+            task = get_task(task_name)
+            mine = [t for t in chains if t.problem.task == task_name and t.problem.answer is not None]
+            if not task.cot_baseline or not mine:
+                continue
+            spent = sum(t.usage.get("output_tokens", 0) for t in mine) / len(mine)
+            budget = max(MIN_BUDGET, round(spent))
+            records = run_cot(
+                spec,
+                [t.problem for t in mine],
+                out / f"{model_dir(spec)}-{task_name}-{budget}.jsonl",
+                budget,
+                options.concurrency,
+                options.base_url,
+            )
+            figures.setdefault(spec, {})[task_name] = cot_figures(records, budget)
+            chain_right = {t.problem.id: t.verdict == "correct" for t in mine}
+            cot_right = {r["id"]: r["correct"] for r in records}
+            comparisons.append({"model": spec, "task": task_name, **paired_outcomes(cot_right, chain_right)})
+    return {"cot": figures, "cot_comparisons": comparisons}
 
 
 def run_bfcl_eval(

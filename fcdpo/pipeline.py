@@ -26,6 +26,7 @@ from fcdpo.errors import UserError
 from fcdpo.evals.run import BfclSettings, EvalSettings
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.models import parse_spec
+from fcdpo.tasks import get_task
 from fcdpo.training.export import PairSettings, run_export
 
 # A preset's generate: and negatives: sections take GenerateConfig's fields (the pipeline sets the model,
@@ -203,7 +204,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     configs = eval_configs(
         models, config.tasks, settings.problems, "test", None, None, settings.max_steps, settings.max_new_tokens
     )
-    results = run_eval(configs, out / "eval", options)
+    results = run_eval(configs, out / "eval", options, baselines=settings.baselines)
     done()
 
     # 4b. Problems written by others (`eval.datasets`): the student before and after (and `eval.models`) side by
@@ -265,11 +266,11 @@ def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:
 
 
 def _resumable(config: dict[str, Any]) -> dict[str, Any]:
-    """The settings every stage's output depends on: not `bfcl:` and not `eval.datasets`, whose stages run after all
-    others and may be added to (or changed in) a finished run.
+    """The settings every stage's output depends on: not `bfcl:`, `eval.datasets` or `eval.baselines`, whose work
+    runs after the chains and may be added to (or changed in) a finished run.
     """
     kept = {k: v for k, v in config.items() if k != "bfcl"}
-    kept["eval"] = {k: v for k, v in (kept.get("eval") or {}).items() if k != "datasets"}
+    kept["eval"] = {k: v for k, v in (kept.get("eval") or {}).items() if k not in ("datasets", "baselines")}
     return kept
 
 
@@ -283,14 +284,16 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
         # rule base scores too.
         f = models[spec][task]
         grounded = f"{f.get('correct_grounded', '?')}/{f['correct']} grounded"
-        return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {grounded}"
+        cot = results.get("cot", {}).get(spec, {}).get(task)
+        plain = f"; no tools (CoT) {cot['accuracy']:.0%}" if cot else ""
+        return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {grounded}{plain}"
 
     lines = [
         "| task | teacher | student before | student after | change (95% CI) | McNemar p (after vs before) "
         "| one answer to all (no reasoning) |",
         "|---|---|---|---|---|---|---|",
     ]
-    for task in config.tasks:
+    for task in [get_task(spec).name for spec in config.tasks]:  # results are keyed by the task's own name
         if task not in models[config.student]:
             continue
         c = next(

@@ -48,6 +48,8 @@ class Task(ABC):
     functions: list[Function]
     kind: str = "problems"  # what the problems are, for the prompt: "You solve {kind} step by step ..."
     structured_answers = False  # may a dataset answer be a JSON list or object (rows, records)?
+    cot_baseline = True  # can the model answer without the tools at all (a SQL agent without its database cannot)?
+    labels: tuple[str, ...] = ()  # a fixed answer set, for readers that look for one in free text
     stream: str | None = None  # draw the problems of the task of this name (a variant asks the same questions)
 
     @abstractmethod

@@ -192,6 +192,7 @@ class LogicTask(Task):
     name = "logic"
     functions = LOGIC
     kind = "logic problems about facts and rules"
+    labels = LABELS
     stating = ("fact", "rule")  # the calls that state a premise
 
     def __init__(self, max_depth: int = 5, max_facts: int = 20):

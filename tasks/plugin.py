@@ -46,11 +46,13 @@ class PluginTask(Task):
         reference: Callable[[Problem], list[str] | None] | None,
         workspace: Callable[[Problem], dict[str, Any]] | None,
         kind: str | None,
+        cot_baseline: bool = True,
     ):
         self.name = name
         self.functions = functions
         self.grader = grader
         self.kind = kind or f"{name} problems"
+        self.cot_baseline = cot_baseline
         self._files = problem_files
         self._generator = generator
         self._examples = examples
@@ -148,6 +150,7 @@ def define_task(
     reference: Callable[[Problem], list[str] | None] | None = None,
     workspace: Callable[[Problem], dict[str, Any]] | None = None,
     kind: str | None = None,
+    cot_baseline: bool = True,
     tool_examples: dict[str, str] | None = None,
     timeout: float = TIMEOUT_S,
     max_output: int = MAX_OUTPUT,
@@ -164,6 +167,7 @@ def define_task(
     - `examples`: `Example`s, or a JSON file of them (what `fcdpo examples pick` writes).
     - `reference(problem)`: gold calls for a problem, for the `reference` teacher (optional).
     - `kind`: what the problems are, for the prompt ("questions about a shop's database").
+    - `cot_baseline=False`: the problems cannot be answered without the tools (`eval --baseline cot` skips them).
     Each tool call times out after `timeout` s and its result is cut at `max_output` characters.
     """
     base = _caller_dir()
@@ -195,6 +199,7 @@ def define_task(
         reference=reference,
         workspace=workspace,
         kind=kind,
+        cot_baseline=cot_baseline,
     )
 
 

@@ -112,6 +112,7 @@ def reference(problem: Problem) -> list[str] | None:
 task = define_task(
     name="sql",
     kind="questions about a shop's SQLite database (tables customers, products, orders, order_items)",
+    cot_baseline=False,  # without the database there is nothing to reason from
     tools=[list_tables, describe_table, run_query],
     tool_examples={"describe_table": 'describe_table(name="orders")', "run_query": 'run_query(sql="SELECT ...")'},
     grader=grade,

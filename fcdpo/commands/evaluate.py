@@ -23,7 +23,7 @@ def add_parser(commands) -> None:
         help="comma-separated tasks: names or path/to/task.py:task (default: math,logic)",
     )
     evaluate.add_argument("--split", default="test", choices=["train", "test"], help="generated split (default: test)")
-    add_fields(evaluate, EvalSettings)
+    add_fields(evaluate, EvalSettings, aliases={"baselines": "--baseline"})
     evaluate.add_argument("--dataset", metavar="FILE", help="JSONL problems instead of generated ones")
     evaluate.add_argument("--limit", type=int, metavar="N", help="at most N problems (per task, or from --dataset)")
     evaluate.add_argument(
@@ -74,7 +74,7 @@ def run(args) -> int:
         args.max_new_tokens,
     )
     out = Path(args.out) if args.out else default_out(configs[0])
-    results = run_eval(configs, out, options, args.allow_overlap)
+    results = run_eval(configs, out, options, args.allow_overlap, args.baselines)
     if args.json:
         print(json.dumps(results))
     else:

@@ -77,3 +77,16 @@ def _checkpoint() -> str:
     from fcdpo.models.registry import checkpoint_dir
 
     return str(checkpoint_dir("smollm2-135m"))
+
+
+def test_cot_baseline_beside_the_chains_with_a_real_model(tmp_path):
+    """Two problems per task: the same model through the graph and with plain chain-of-thought, side by side."""
+    result = fcdpo("eval", "--model", "smollm2-135m", "--task", "math,logic", "--problems", "2", "--max-steps", "3",
+                   "--max-new-tokens", "48", "--baseline", "cot", "--out", str(tmp_path), "--json")  # fmt: skip
+    results = json.loads(result.stdout)
+    for task in ("math", "logic"):
+        cot = results["cot"]["smollm2-135m"][task]
+        assert cot["problems"] == 2 and cot["token_budget"] >= 256 and 0 < cot["mean_output_tokens"] <= 256
+    records = [json.loads(line) for f in (tmp_path / "cot").glob("*.jsonl") for line in f.read_text().splitlines()]
+    assert len(records) == 4 and all(r["reply"] for r in records)
+    assert "no tools (CoT)" in (tmp_path / "results.md").read_text()
