@@ -77,6 +77,7 @@ def test_every_command_module_dispatches_to_its_own_run():
         "dataset": ["gsm-symbolic", "--out", "f"],
         "pipeline": ["--config", "c"],
         "merge": ["r", "--out", "o"],
+        "examples": ["pick", "r", "--task", "math"],
     }
     names = {"evaluate": "eval"}
     for command in COMMANDS:
