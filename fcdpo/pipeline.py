@@ -221,7 +221,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
             outside, config.tasks, 1, "test", dataset, None, settings.max_steps, settings.max_new_tokens
         )
         results.setdefault("outside", {})[dataset] = run_eval(
-            configs, out / "eval-outside" / Path(dataset).stem, options
+            configs, out / "eval-outside" / Path(dataset).stem, options, baselines=settings.baselines
         )
         done()
 
