@@ -64,4 +64,7 @@ def _problems(args):
     if args.dataset:
         problems = load_dataset(args.dataset)
         return problems[: args.sample] if args.sample else problems
-    return get_task(args.task).problems(args.split, args.sample, seed=args.seed or 0)
+    problems = get_task(args.task).problems(args.split, args.sample, seed=args.seed or 0)
+    if not problems:
+        raise UserError(f"task {args.task} has no {args.split} problems (try --split train)")
+    return problems

@@ -27,7 +27,20 @@ def test_plugin_task_end_to_end_with_a_real_student(tmp_path):
     spec = write_plugin(tmp_path / "plugin")
     # A real model solves through the plug-in's tools (its chain may be right or wrong; it must be recorded).
     shown = json.loads(
-        fcdpo("solve", "--task", spec, "--sample", "1", "--model", STUDENT, "--max-steps", "3", "--json")
+        fcdpo(
+            "solve",
+            "--task",
+            spec,
+            "--sample",
+            "1",
+            "--split",
+            "train",
+            "--model",
+            STUDENT,
+            "--max-steps",
+            "3",
+            "--json",
+        )
     )
     assert shown["problem"]["task"] == "units" and shown["status"] in ("finished", "unfinished")
     assert "to_meters(feet: number)" in shown["messages"][0]["data"]["content"]

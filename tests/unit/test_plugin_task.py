@@ -271,3 +271,8 @@ def test_examples_pick_writes_the_shortest_clean_train_chains_into_the_task_file
     (test_run / "manifest.json").write_text(json.dumps(manifest))
     refused = _cli("examples", "pick", str(test_run), "--task", spec)
     assert refused.returncode == 2 and "train problems only" in refused.stderr
+
+
+def test_solve_sample_on_an_empty_split_says_so(spec):
+    result = _cli("solve", "--task", spec, "--sample", "1", "--model", "smollm2-135m")  # all six are train problems
+    assert result.returncode == 2 and "has no test problems (try --split train)" in result.stderr
