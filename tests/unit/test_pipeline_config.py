@@ -155,3 +155,8 @@ def test_eval_datasets_are_checked_and_may_be_added_to_a_finished_run(tmp_path):
     before = {"teacher": "T", "eval": {"problems": 20}, "bfcl": {}}
     assert _resumable(before) == _resumable({**before, "eval": {"problems": 20, "datasets": ["a.jsonl"]}})
     assert _resumable(before) != _resumable({**before, "eval": {"problems": 40}})
+
+
+def test_sql_agent_preset_loads_with_its_plugin_task():
+    config = PipelineConfig.load(CONFIGS.parent / "examples" / "sql_agent" / "pipeline.yaml")
+    assert config.tasks == ["examples/sql_agent/task.py:task"] and config.teacher == "qwen2.5-coder-1.5b"
