@@ -12,9 +12,10 @@ from pathlib import Path
 
 from fcdpo.errors import UserError
 from fcdpo.graphs.generate import MANIFEST
-from fcdpo.graphs.traces_io import TRACES, read_traces
-from fcdpo.tasks import Example, get_task, load_tasks
+from fcdpo.graphs.traces_io import TRACES
+from fcdpo.tasks import Example, get_task
 from fcdpo.tools.protocol import Call
+from fcdpo.training.export import load_run_traces
 from fcdpo.types import Trace
 
 
@@ -26,9 +27,8 @@ def pick_examples(run: Path, task_spec: str, count: int) -> list[Example]:
     config = json.loads(manifest.read_text()).get("config", {})
     if config.get("split") == "test":
         raise UserError(f"{run} solved test problems; examples come from train problems only")
-    load_tasks(config.get("tasks", []))
+    traces, _ = load_run_traces([run], skip_bad=False)  # also loads the run's tasks, as export does
     task = get_task(task_spec)
-    traces, _ = read_traces(run / TRACES)
     clean = [trace for trace in traces if trace.problem.task == task.name and _clean(trace)]
     clean = [trace for trace in clean if task.split_of(trace.problem.question) == "train"]
     clean.sort(key=lambda trace: (len(trace.steps), sum(len(step.text) for step in trace.steps)))

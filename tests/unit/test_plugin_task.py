@@ -116,7 +116,7 @@ def test_context_from_a_problem_line_is_shown_before_the_question(tmp_path, scri
         return 3
 
     task = define_task("ctx", tools=[count], grader="number", problems=tmp_path / "q.jsonl")
-    problem = task.problems("train", 5)[0] if task.problems("train", 5) else task.problems("test", 5)[0]
+    problem = [*task.problems("train", 1), *task.problems("test", 1)][0]  # one line: in whichever split it fell
     assert problem.meta["context"] == "Table t has 3 rows."
     registry._loaded["ctx"] = task
     model = scripted('count(table="t")', "final_answer(answer=3)")
