@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --disable-pip-version-check --upgrade pip
 	# torch first and pinned: an unpinned resolve pulls a newer torch with GBs of CUDA packages.
 	$(BIN)/pip install --disable-pip-version-check -c constraints.txt torch==2.13.0
-	$(BIN)/pip install --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	# llamacpp: the fast CPU backend; the first install builds llama.cpp (~15 min on 2 cores), pip caches the wheel.
+	$(BIN)/pip install --disable-pip-version-check -c constraints.txt -e ".[dev,llamacpp]"
 	# BFCL data for `fcdpo eval --bfcl`; --no-deps: its declared deps pull every provider SDK.
 	$(BIN)/pip install --disable-pip-version-check --no-deps -c constraints.txt bfcl-eval
 	touch $(STAMP)

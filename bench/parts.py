@@ -247,5 +247,9 @@ def dpo(model: str, steps: int, rounds: int = 2) -> dict:
 
 if __name__ == "__main__":
     part, model, *rest = sys.argv[1:]
-    result = {"load": load, "prefix": prefix, "graph": graph, "batch": batch, "dpo": dpo}[part](model, *map(int, rest))
+    from fast import engines, fast_chains
+
+    parts = {"load": load, "prefix": prefix, "graph": graph, "batch": batch, "dpo": dpo}
+    parts |= {"fast_chains": fast_chains, "engines": engines}
+    result = parts[part](model, *map(int, rest))
     print(json.dumps({"part": part, "model": model, **result}))

@@ -3,8 +3,8 @@
     python bench/run.py            # full: qwen2.5-coder-0.5b (tens of minutes on 2 CPU cores)
     python bench/run.py --quick    # smollm2-135m, within 10 minutes
 
-Writes bench/results.json and bench/results.md. Targets (issue #5) are reported next to
-each figure; nothing here asserts them.
+Writes bench/results.json and bench/results.md. Targets are reported next to
+each figure; nothing here asserts them. `--only FIGURE,...` re-measures some figures and keeps the rest.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ TARGETS = {
     "graph_overhead": "<= 0.05",
     "load_speedup": ">= 10",
     "dpo_step_ratio": "<= 1.05",
+    "fast_chain_speedup": ">= 4",
+    "fast_vs_llamacpp": ">= 1",
 }
 
 
@@ -96,25 +98,38 @@ def markdown(results: dict) -> str:
 
 
 def main() -> int:
-    """Run every part and write the results files."""
+    """Run every part (or `--only` some, keeping the other figures of the last run) and write the results files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smollm2-135m, within 10 minutes")
+    parser.add_argument(
+        "--only", help="comma-separated figures to re-measure, e.g. fast_chain_speedup,fast_vs_llamacpp"
+    )
     args = parser.parse_args()
     model = "smollm2-135m" if args.quick else "qwen2.5-coder-0.5b"
-    load = run_part("load", model)
-    prefix = run_part("prefix", model, 8)
-    graph = run_part("graph", model)
-    batch = run_part("batch", model, 8, 6)
-    dpo = run_part("dpo", model, 2 if args.quick else 3)
-    figures = {
-        "load_speedup": load,
-        "prefix_reuse_ratio": prefix,
-        "graph_overhead": graph,
-        "dpo_step_ratio": dpo,
-        "batch_speedup": batch,
-        "generation_peak_rss_mb": max(prefix.get("peak_rss_mb", 0), batch.get("peak_rss_mb", 0)) or None,
-        "training_peak_rss_mb": dpo.get("peak_rss_mb"),
+    parts = {
+        "load_speedup": ("load", model),
+        "prefix_reuse_ratio": ("prefix", model, 8),
+        "graph_overhead": ("graph", model),
+        "batch_speedup": ("batch", model, 8, 6),
+        "dpo_step_ratio": ("dpo", model, 2 if args.quick else 3),
+        "fast_chain_speedup": ("fast_chains", model, 8, 6),
+        "fast_vs_llamacpp": ("engines", model, 8, 48),
     }
+    only = set(args.only.split(",")) if args.only else set(parts)
+    if only - set(parts):
+        parser.error(f"--only: unknown figure(s) {', '.join(sorted(only - set(parts)))}; known: {', '.join(parts)}")
+    previous = json.loads((HERE / "results.json").read_text()) if args.only else {}
+    if previous and previous.get("model") != model:
+        parser.error(f"--only: bench/results.json holds {previous.get('model')} figures, not {model}'s")
+    figures = {key: run_part(*part) for key, part in parts.items() if key in only}
+    figures = {**previous.get("figures", {}), **figures}
+    fast, engines = figures.get("fast_chain_speedup", {}), figures.get("fast_vs_llamacpp", {})
+    if "llamacpp_tokens_per_s" in fast and "llamacpp_single_tokens_per_s" in engines:
+        # llama.cpp won the engine comparison, so the figure is our agent chains on it ÷ its raw single stream.
+        engines["fast_vs_llamacpp"] = round(fast["llamacpp_tokens_per_s"] / engines["llamacpp_single_tokens_per_s"], 2)
+    generation = ("prefix_reuse_ratio", "batch_speedup", "fast_chain_speedup")
+    figures["generation_peak_rss_mb"] = max(figures.get(k, {}).get("peak_rss_mb", 0) for k in generation) or None
+    figures["training_peak_rss_mb"] = figures.get("dpo_step_ratio", {}).get("peak_rss_mb")
     results = {
         "mode": "quick" if args.quick else "full",
         "model": model,

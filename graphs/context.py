@@ -20,7 +20,7 @@ class Context:
         default=DEFAULT_MODEL,
         metadata={
             "description": "Model spec: a packaged name, hf:PATH, openai:MODEL, "
-            "or SPEC+ADAPTER_DIR for a tuned student."
+            "or SPEC+ADAPTER_DIR for a tuned student; NAME@llamacpp decodes with llama.cpp (fast on CPU)."
         },
     )
     task: str = field(

@@ -8,12 +8,13 @@ modules it wraps.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from fcdpo.errors import UserError
-from fcdpo.models.batching import Batcher
+from fcdpo.models.batching import Batcher, GenerationRequest
 from fcdpo.models.prefix_cache import PrefixCache
 
 END_OF_TURN = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>")
@@ -33,6 +34,31 @@ class LoadedModel:
     def __post_init__(self):
         self.batcher = Batcher(self.model, self.stop_token_ids, self.prefix_cache)
 
+    def complete(
+        self,
+        prompt: list[int],
+        *,
+        max_new_tokens: int,
+        temperature: float,
+        top_p: float,
+        seed: int,
+        reuse_prefix: bool = True,
+        should_stop: Callable[[list[int]], bool] | None = None,
+    ) -> tuple[list[int], str]:
+        """Continue `prompt` through the micro-batcher; returns the new tokens and "stop" or "length"."""
+        request = self.batcher.generate(
+            GenerationRequest(
+                prompt=prompt,
+                max_new_tokens=max_new_tokens,
+                temperature=temperature,
+                top_p=top_p,
+                seed=seed,
+                reuse_prefix=reuse_prefix,
+                should_stop=should_stop,
+            )
+        )
+        return request.tokens, request.finish
+
 
 _LOADING = threading.Lock()
 
@@ -51,8 +77,11 @@ def release_models() -> None:
     """Drop every cached model so its memory can go back (e.g. the teacher before the student trains)."""
     import gc
 
+    from fcdpo.models.llamacpp import release_llamacpp
+
     with _LOADING:
         _load.cache_clear()
+    release_llamacpp()
     gc.collect()
 
 
@@ -80,10 +109,10 @@ def _load(path: str, adapter: str | None) -> LoadedModel:
         tokenizer.pad_token = tokenizer.eos_token
     vocab = tokenizer.get_vocab()
     stops = {tokenizer.eos_token_id, *(vocab[t] for t in END_OF_TURN if t in vocab)}
-    return LoadedModel(model, tokenizer, sorted(i for i in stops if i is not None), _renders_tools(tokenizer))
+    return LoadedModel(model, tokenizer, sorted(i for i in stops if i is not None), renders_tools(tokenizer))
 
 
-def _renders_tools(tokenizer) -> bool:
+def renders_tools(tokenizer) -> bool:
     """Whether the chat template shows `tools=` to the model (SmolLM2's silently drops them)."""
     probe = [{"role": "user", "content": "hi"}]
     tool = {

@@ -1,4 +1,4 @@
-"""A LangChain chat model over a local transformers model.
+"""A LangChain chat model over a local model (transformers, or llama.cpp for `SPEC@llamacpp`).
 
 Why our own: `ChatHuggingFace` over a local pipeline drops bound tools, never parses tool
 calls and rejects ToolMessages (langchain issue #29033). This one renders the whole history
@@ -8,7 +8,8 @@ the same parser the agent graph uses — so a tuned student drops into any LangC
 
 Generation goes through the loaded model's micro-batcher (`fcdpo.models.batching`) rather than
 `model.generate`: concurrent calls share decode steps, while each keeps its own seeded
-sampling and its own stops, which `generate` cannot give rows of one batch.
+sampling and its own stops, which `generate` cannot give rows of one batch. On the llama.cpp backend
+(`fcdpo.models.llamacpp`) the same rendered prompt goes to llama.cpp instead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from fcdpo.models.batching import GenerationRequest
 from fcdpo.models.loading import load_pretrained
 from fcdpo.tools.base import Signature
 from fcdpo.tools.protocol import Call, call_end, parse_call
@@ -81,8 +81,12 @@ def with_tools_described(chat: list[dict[str, Any]], tools: list[dict[str, Any]]
 class LocalChatModel(BaseChatModel):
     """Chat model over a local causal LM; greedy at temperature 0, sampling otherwise."""
 
-    model_path: str
+    model_path: (
+        str | None
+    )  # transformers weights, or (llama.cpp) the dir of the tokenizer whose chat template renders prompts
     adapter: str | None = None
+    backend: str = "transformers"  # or "llamacpp"
+    gguf_file: str | None = None  # the weights llama.cpp decodes
     spec: str = ""
     temperature: float = 0.0
     top_p: float = 1.0
@@ -98,6 +102,7 @@ class LocalChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {
             "spec": self.spec,
+            "backend": self.backend,
             "temperature": self.temperature,
             "top_p": self.top_p,
             "max_new_tokens": self.max_new_tokens,
@@ -122,7 +127,7 @@ class LocalChatModel(BaseChatModel):
         small model rambles on with after it is never used; not generating it saves most of a
         step's decode time.
         """
-        lm = load_pretrained(self.model_path, self.adapter)
+        lm = self._engine()
         chat = to_chat_dicts(messages)
         if tools and not lm.renders_tools:
             chat = with_tools_described(chat, tools)
@@ -136,18 +141,16 @@ class LocalChatModel(BaseChatModel):
             text = tokenizer.decode(tokens, skip_special_tokens=True)
             return any(marker in text for marker in stop or ()) or bool(names and call_end(text, names) is not None)
 
-        request = lm.batcher.generate(
-            GenerationRequest(
-                prompt=prompt,
-                max_new_tokens=kwargs.get("max_new_tokens", self.max_new_tokens),
-                temperature=self.temperature,
-                top_p=self.top_p,
-                seed=self._call_seed(prompt),
-                reuse_prefix=self.reuse_prefix,
-                should_stop=should_stop if stop or names else None,
-            )
+        tokens, finish = lm.complete(
+            prompt,
+            max_new_tokens=kwargs.get("max_new_tokens", self.max_new_tokens),
+            temperature=self.temperature,
+            top_p=self.top_p,
+            seed=self._call_seed(prompt),
+            reuse_prefix=self.reuse_prefix,
+            should_stop=should_stop if stop or names else None,
         )
-        text = tokenizer.decode(request.tokens, skip_special_tokens=True)
+        text = tokenizer.decode(tokens, skip_special_tokens=True)
         for marker in stop or []:
             if marker in text:
                 text = text[: text.index(marker)]
@@ -168,12 +171,20 @@ class LocalChatModel(BaseChatModel):
             tool_calls=tool_calls,
             usage_metadata={
                 "input_tokens": len(prompt),
-                "output_tokens": len(request.tokens),
-                "total_tokens": len(prompt) + len(request.tokens),
+                "output_tokens": len(tokens),
+                "total_tokens": len(prompt) + len(tokens),
             },
-            response_metadata={"model_name": self.spec or self.model_path, "finish_reason": request.finish},
+            response_metadata={"model_name": self.spec or self.model_path, "finish_reason": finish},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _engine(self):
+        """The loaded weights this model generates with: transformers (default) or llama.cpp."""
+        if self.backend == "llamacpp":
+            from fcdpo.models.llamacpp import load_llamacpp
+
+            return load_llamacpp(self.gguf_file, self.model_path, self.adapter)
+        return load_pretrained(self.model_path, self.adapter)
 
     def _call_seed(self, prompt: list[int]) -> int:
         """A sampling seed fixed by (seed, prompt): reruns repeat, different seeds differ."""

@@ -5,6 +5,10 @@
 - `openai:MODEL`: an OpenAI-compatible server via langchain-openai
   (base URL from `base_url` / `OPENAI_BASE_URL`, key from `OPENAI_API_KEY`);
 - `SPEC+ADAPTER_DIR`: a PEFT LoRA adapter on top of a local model;
+- `SPEC@llamacpp` (e.g. `qwen2.5-coder-0.5b@llamacpp+ADAPTER_DIR`): generate with llama.cpp on the
+  GGUF weights (a packaged model, or `hf:FILE.gguf`) instead of transformers — several times
+  faster on a CPU; training always uses transformers. The spec, backend included, names the
+  model in every result, so tables never mix backends unnoticed;
 - `reference`: no model — the task's own solver writes the gold chain of each generated problem
   (a perfect teacher, see `fcdpo.models.reference`; generate, eval and pipeline only).
 """
@@ -18,10 +22,11 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 
 from fcdpo.errors import UserError
-from fcdpo.models.registry import MODELS, pull
+from fcdpo.models.registry import MODELS, gguf_path, pull
 
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 REFERENCE = "reference"
+BACKENDS = ("transformers", "llamacpp")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class ModelSpec:
     kind: str  # "packaged", "hf", "openai" or "reference"
     target: str  # packaged name, path / hub id, or served model name
     adapter: str | None = None
+    backend: str = "transformers"
 
 
 def parse_spec(spec: str) -> ModelSpec:
@@ -50,12 +56,17 @@ def parse_spec(spec: str) -> ModelSpec:
         if not base[7:]:
             raise UserError("model spec 'openai:' needs a model name, e.g. openai:gpt-4o-mini")
         return ModelSpec("openai", base[7:])
+    base, at, backend = base.rpartition("@") if "@" in base else (base, "", "transformers")
+    if at and backend not in BACKENDS:
+        raise UserError(f"model spec {spec!r}: unknown backend {backend!r}; use {' or '.join(BACKENDS)}")
     if base.startswith("hf:"):
         if not base[3:]:
             raise UserError("model spec 'hf:' needs a path or hub id, e.g. hf:runs/merged")
-        return ModelSpec("hf", base[3:], adapter)
+        if backend == "llamacpp" and not base.endswith(".gguf"):
+            raise UserError(f"model spec {spec!r}: llama.cpp reads GGUF weights: use a packaged name or hf:FILE.gguf")
+        return ModelSpec("hf", base[3:], adapter, backend)
     if base in MODELS:
-        return ModelSpec("packaged", base, adapter)
+        return ModelSpec("packaged", base, adapter, backend)
     raise UserError(
         f"unknown model spec {spec!r}; use a packaged name ({', '.join(MODELS)}), hf:PATH_OR_ID, openai:MODEL, "
         "SPEC+ADAPTER_DIR or reference"
@@ -110,9 +121,19 @@ def load_chat_model(
     from fcdpo.models.local_chat import LocalChatModel
 
     path, adapter = local_weights(spec)
+    gguf_file = None
+    if parsed.backend == "llamacpp":
+        if parsed.kind == "packaged":
+            gguf_file = str(gguf_path(parsed.target))
+        else:  # hf:FILE.gguf: its tokenizer is read from the GGUF itself
+            gguf_file, path = parsed.target, None
+            if not Path(gguf_file).is_file():
+                raise UserError(f"model spec {spec!r}: no such file {gguf_file!r}")
     return LocalChatModel(
         model_path=path,
         adapter=adapter,
+        backend=parsed.backend,
+        gguf_file=gguf_file,
         spec=spec,
         temperature=temperature,
         top_p=top_p,

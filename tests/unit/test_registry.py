@@ -76,6 +76,11 @@ def test_parse_spec(tmp_path):
     assert parse_spec("openai:gpt-4o-mini") == ModelSpec("openai", "gpt-4o-mini")
     assert parse_spec("reference") == ModelSpec("reference", "reference")
     assert parse_spec(f"qwen2.5-coder-0.5b+{adapter}") == ModelSpec("packaged", "qwen2.5-coder-0.5b", str(adapter))
+    assert parse_spec(f"qwen2.5-coder-0.5b@llamacpp+{adapter}") == ModelSpec(
+        "packaged", "qwen2.5-coder-0.5b", str(adapter), "llamacpp"
+    )
+    assert parse_spec("smollm2-135m@transformers") == ModelSpec("packaged", "smollm2-135m")
+    assert parse_spec("hf:/models/x.gguf@llamacpp") == ModelSpec("hf", "/models/x.gguf", None, "llamacpp")
     for bad, message in {
         "gpt-9": "unknown model spec",
         "hf:": "needs a path",
@@ -83,6 +88,8 @@ def test_parse_spec(tmp_path):
         f"openai:x+{adapter}": "adapters need a local model",
         f"reference+{adapter}": "takes no adapter",
         "smollm2-135m+/nonexistent": "no adapter_config.json",
+        "smollm2-135m@vllm": "unknown backend 'vllm'",
+        "hf:/models/x@llamacpp": "llama.cpp reads GGUF weights",
     }.items():
         with pytest.raises(UserError, match=message):
             parse_spec(bad)
