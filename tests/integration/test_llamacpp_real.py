@@ -119,7 +119,8 @@ def test_a_tuned_spec_loads_on_llamacpp(tmp_path):
 
 def test_a_step_after_another_chain_restores_its_kv_snapshot_exactly():
     """A chain's second step gives the same tokens whether its KV stayed in the context or another chain's call
-    came between (evicting it) and the step started from the snapshot."""
+    came between (evicting it) and the step started from the snapshot.
+    """
     from fcdpo.models.llamacpp import LlamaCppModel
     from fcdpo.models.registry import checkpoint_dir, gguf_path
 

@@ -127,3 +127,39 @@ def test_an_adapter_spec_is_merged_and_served(tmp_path):
         assert isinstance(reply.content, str)
     finally:
         stop(process)
+
+
+def test_a_llamacpp_spec_with_an_adapter_is_served_by_llamacpp(tmp_path):
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from fcdpo.models import local_weights
+
+    base, _ = local_weights("smollm2-135m")
+    adapter = tmp_path / "adapter"
+    model = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), LoraConfig(r=2, target_modules=["q_proj"])
+    )
+    model.save_pretrained(str(adapter))
+    spec = f"smollm2-135m@llamacpp+{adapter}"
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fcdpo.cli", "serve", "--model", spec, "--port", str(port)],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_up(process, f"http://127.0.0.1:{port}/v1/models", log)
+        reply = ChatOpenAI(
+            base_url=f"http://127.0.0.1:{port}/v1",
+            api_key="none",
+            model=spec,
+            max_retries=0,
+            temperature=0,
+            max_tokens=8,
+        ).invoke("What is 2+2?")
+        assert isinstance(reply.content, str) and reply.content
+    finally:
+        stop(process)
