@@ -40,6 +40,8 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: models
+	# CTranslate2: only for the engine comparison of bench/fast.py (the product does not use it).
+	$(BIN)/pip install --disable-pip-version-check -c constraints.txt ctranslate2
 	$(BIN)/python bench/run.py
 
 bench-quick: models
