@@ -20,18 +20,19 @@ A LoRA adapter is converted once to llama.cpp's adapter format and applied nativ
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
-from functools import lru_cache
 
 from fcdpo.errors import UserError
 
 INSTALL_HINT = "the llama.cpp backend needs llama-cpp-python: pip install 'fcdpo[llamacpp]'"
 _LOADING = threading.Lock()
+_MODELS: dict[tuple[str, str | None, str | None], LlamaCppModel] = {}
 
 
 class LlamaCppModel:
@@ -41,7 +42,7 @@ class LlamaCppModel:
         from transformers import AutoTokenizer
 
         from fcdpo.models.gguf_lora import gguf_adapter
-        from fcdpo.models.loading import END_OF_TURN, renders_tools
+        from fcdpo.models.loading import renders_tools, stop_token_ids
 
         if tokenizer_dir:
             self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
@@ -52,9 +53,7 @@ class LlamaCppModel:
             lora_path=str(gguf_adapter(adapter, gguf_file)) if adapter else None,
             n_ctx=0,  # the model's own context length
         )
-        vocab = self.tokenizer.get_vocab()
-        stops = {self.tokenizer.eos_token_id, *(vocab[t] for t in END_OF_TURN if t in vocab)}
-        self.stop_token_ids = {i for i in stops if i is not None}
+        self.stop_token_ids = set(stop_token_ids(self.tokenizer))
         self.renders_tools = renders_tools(self.tokenizer)
         self.lock = threading.Lock()
         self.snapshots = KVSnapshots()
@@ -196,16 +195,18 @@ def _without_amx_repacking():
 
 def load_llamacpp(gguf_file: str, tokenizer_dir: str | None, adapter: str | None) -> LlamaCppModel:
     """The llama.cpp model for these weights, loaded once per process (thread-safe)."""
+    key = (gguf_file, tokenizer_dir, adapter)
     with _LOADING:
-        return _load(gguf_file, tokenizer_dir, adapter)
+        if key not in _MODELS:
+            _MODELS[key] = LlamaCppModel(*key)
+        return _MODELS[key]
 
 
+@atexit.register  # closed before interpreter teardown, where llama-cpp-python's own finalizer fails noisily
 def release_llamacpp() -> None:
-    """Drop every cached llama.cpp model."""
+    """Close every loaded llama.cpp model."""
     with _LOADING:
-        _load.cache_clear()
-
-
-@lru_cache(maxsize=4)
-def _load(gguf_file: str, tokenizer_dir: str | None, adapter: str | None) -> LlamaCppModel:
-    return LlamaCppModel(gguf_file, tokenizer_dir, adapter)
+        models = list(_MODELS.values())
+        _MODELS.clear()
+    for model in models:
+        model.llama.close()

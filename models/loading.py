@@ -107,9 +107,14 @@ def _load(path: str, adapter: str | None) -> LoadedModel:
     model.to("cuda" if cuda else "cpu").eval()
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
+    return LoadedModel(model, tokenizer, stop_token_ids(tokenizer), renders_tools(tokenizer))
+
+
+def stop_token_ids(tokenizer) -> list[int]:
+    """The tokens that end a reply: end of sequence and the chat templates' end-of-turn markers."""
     vocab = tokenizer.get_vocab()
     stops = {tokenizer.eos_token_id, *(vocab[t] for t in END_OF_TURN if t in vocab)}
-    return LoadedModel(model, tokenizer, sorted(i for i in stops if i is not None), renders_tools(tokenizer))
+    return sorted(i for i in stops if i is not None)
 
 
 def renders_tools(tokenizer) -> bool:
