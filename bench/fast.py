@@ -90,6 +90,8 @@ def engines(model: str, prompts: int, new_tokens: int) -> dict:
     """Greedy decode of `new_tokens` on the same agent prompts: llama.cpp one at a time, CTranslate2 int8 and
     transformers batched. Tokens/s include each prompt's prefill, as an agent step does.
     """
+    from parts import peak_rss_mb
+
     from fcdpo.models import local_weights
     from fcdpo.models.llamacpp import open_llama
     from fcdpo.models.registry import gguf_path
@@ -111,7 +113,8 @@ def engines(model: str, prompts: int, new_tokens: int) -> dict:
                 break
         produced += produced_here
     figures["llamacpp_single_tokens_per_s"] = round(produced / (time.perf_counter() - started), 2)
-    del llm
+    figures["llamacpp_peak_rss_mb"] = peak_rss_mb()  # measured first, so nothing else is in this process yet
+    llm.close()
 
     try:
         import ctranslate2

@@ -60,7 +60,8 @@ class BfclSettings:
 
 def model_dir(spec: str) -> str:
     """A file-system-safe, collision-free dir name for a model spec."""
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_")[-60:]
+    # The tail names the adapter; it never starts with "." (a hidden dir) or "-" (read as a flag).
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_")[-60:].lstrip("._-")
     return f"{readable}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
 
 

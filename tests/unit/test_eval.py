@@ -287,3 +287,9 @@ def test_stored_chains_are_regraded_by_the_current_grader(tmp_path, scripted):
     lenient = chains({"3 times 4?": "12 or 13"}, scripted)[0]
     lenient.verdict = "correct"  # what the old first-number grader said
     assert regrade([lenient])[0].verdict == "incorrect"
+
+
+def test_model_dir_of_a_long_spec_is_visible_and_distinct():
+    long = "qwen2.5-coder-0.5b@llamacpp+runs/logic-cite-derived/train/adapter"
+    names = {model_dir(long), model_dir(long.replace("@llamacpp", "")), model_dir("qwen2.5-coder-0.5b")}
+    assert len(names) == 3 and not any(name[0] in "._-" for name in names)
