@@ -1,7 +1,8 @@
 """The llama.cpp backend (`SPEC@llamacpp`): GGUF weights decoded by llama-cpp-python.
 
-Why: on a CPU, llama.cpp decodes the packaged quantized weights several times faster than the
-transformers path, which dequantizes them to fp32 (see bench/ and the README's Performance).
+Why: llama.cpp decodes the packaged 4-bit weights about 3× faster than the transformers path, which
+dequantizes them to fp32, and holds a quarter of the memory; its prefill is not faster on every CPU,
+so agent chains (mostly prefill) may not gain (measured in docs/performance.md).
 What stays the same as the transformers path, so chains are comparable: the prompt is rendered
 by the same Hugging Face chat template and tokenizer (the GGUF's vocabulary is the tokenizer's),
 generation stops at the same end-of-turn tokens and text-level stops, and sampling is only

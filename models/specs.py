@@ -6,8 +6,8 @@
   (base URL from `base_url` / `OPENAI_BASE_URL`, key from `OPENAI_API_KEY`);
 - `SPEC+ADAPTER_DIR`: a PEFT LoRA adapter on top of a local model;
 - `SPEC@llamacpp` (e.g. `qwen2.5-coder-0.5b@llamacpp+ADAPTER_DIR`): generate with llama.cpp on the
-  GGUF weights (a packaged model, or `hf:FILE.gguf`) instead of transformers — several times
-  faster on a CPU; training always uses transformers. The spec, backend included, names the
+  GGUF weights (a packaged model, or `hf:FILE.gguf`) instead of transformers — faster decoding,
+  less memory; training always uses transformers. The spec, backend included, names the
   model in every result, so tables never mix backends unnoticed;
 - `reference`: no model — the task's own solver writes the gold chain of each generated problem
   (a perfect teacher, see `fcdpo.models.reference`; generate, eval and pipeline only).
