@@ -1,6 +1,6 @@
 """The llama.cpp backend (`SPEC@llamacpp`): GGUF weights decoded by llama-cpp-python.
 
-Why: llama.cpp decodes the packaged 4-bit weights about 3× faster than the transformers path, which
+Why: llama.cpp decodes the packaged 4-bit weights about 2.5× faster than the transformers path, which
 dequantizes them to fp32, and holds a quarter of the memory; its prefill is not faster on every CPU,
 so agent chains (mostly prefill) may not gain (measured in docs/performance.md).
 What stays the same as the transformers path, so chains are comparable: the prompt is rendered
@@ -102,7 +102,7 @@ class KVSnapshots:
     def __init__(self, max_entries: int = 24, min_gain: int = 16):
         self.max_entries, self.min_gain = max_entries, min_gain
         self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
-        self.restored = 0  # calls that started from a snapshot (for benchmarks)
+        self.restored = 0  # calls that started from a snapshot (the tests check snapshots are used)
 
     def save(self, llama) -> None:
         """Keep the context's current KV cache under the tokens it holds."""
@@ -124,10 +124,10 @@ class KVSnapshots:
         """Load the snapshot sharing the longest prefix with `prompt`, if it beats what the context holds."""
         import llama_cpp
 
-        current = _common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
+        current = llama.longest_token_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
         best, best_len = None, current
         for key in self._states:
-            length = _common_prefix(key, prompt)
+            length = llama.longest_token_prefix(key, prompt)
             if length > best_len:
                 best, best_len = key, length
         if best is None or best_len - current < self.min_gain:
@@ -143,15 +143,6 @@ class KVSnapshots:
         llama.n_tokens = len(best)
         llama._requires_eval = True  # logits are not part of the snapshot: a fully cached prompt replays a token
         self.restored += 1
-
-
-def _common_prefix(a, b) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def open_llama(gguf_file: str, **options):

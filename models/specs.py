@@ -85,6 +85,17 @@ def local_weights(spec: str) -> tuple[str, str | None]:
     return path, str(Path(parsed.adapter).resolve()) if parsed.adapter else None
 
 
+def gguf_weights(spec: str) -> str:
+    """The GGUF file a `@llamacpp` spec decodes: a packaged model's (pulled if needed) or `hf:FILE.gguf`."""
+    parsed = parse_spec(spec)
+    if parsed.kind == "packaged":
+        pull(parsed.target)
+        return str(gguf_path(parsed.target))
+    if not Path(parsed.target).is_file():
+        raise UserError(f"model spec {spec!r}: no such file {parsed.target!r}")
+    return parsed.target
+
+
 def load_chat_model(
     spec: str,
     *,
@@ -121,14 +132,9 @@ def load_chat_model(
     from fcdpo.models.local_chat import LocalChatModel
 
     path, adapter = local_weights(spec)
-    gguf_file = None
-    if parsed.backend == "llamacpp":
-        if parsed.kind == "packaged":
-            gguf_file = str(gguf_path(parsed.target))
-        else:  # hf:FILE.gguf: its tokenizer is read from the GGUF itself
-            gguf_file, path = parsed.target, None
-            if not Path(gguf_file).is_file():
-                raise UserError(f"model spec {spec!r}: no such file {gguf_file!r}")
+    gguf_file = gguf_weights(spec) if parsed.backend == "llamacpp" else None
+    if gguf_file and parsed.kind == "hf":
+        path = None  # hf:FILE.gguf: its tokenizer is read from the GGUF itself
     return LocalChatModel(
         model_path=path,
         adapter=adapter,

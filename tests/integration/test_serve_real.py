@@ -18,7 +18,8 @@ from tests.servers import free_port, wait_until_up
 pytestmark = pytest.mark.slow
 
 
-def start(spec: str, tmp_path: Path):
+def start(spec: str, tmp_path: Path, health: str = "/health"):
+    """`fcdpo serve` on a free port, up once `health` answers; (process, base URL, the model name it printed)."""
     port = free_port()
     log = (tmp_path / f"serve-{port}.log").open("w")
     process = subprocess.Popen(
@@ -26,7 +27,7 @@ def start(spec: str, tmp_path: Path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    wait_until_up(process, f"http://127.0.0.1:{port}/health", tmp_path / f"serve-{port}.log")
+    wait_until_up(process, f"http://127.0.0.1:{port}{health}", tmp_path / f"serve-{port}.log")
     name = next(
         line.split("as model ")[1].strip().strip("'")
         for line in (tmp_path / f"serve-{port}.log").read_text().splitlines()
@@ -105,7 +106,8 @@ def test_served_model_is_a_teacher_for_solve_and_generate(tmp_path):
         stop(process)
 
 
-def test_an_adapter_spec_is_merged_and_served(tmp_path):
+def small_adapter(tmp_path: Path) -> Path:
+    """A LoRA on smollm2's q_proj, saved by PEFT."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
@@ -118,7 +120,11 @@ def test_an_adapter_spec_is_merged_and_served(tmp_path):
         AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), LoraConfig(r=2, target_modules=["q_proj"])
     )
     model.save_pretrained(str(adapter))
-    process, url, name = start(f"smollm2-135m+{adapter}", tmp_path)
+    return adapter
+
+
+def test_an_adapter_spec_is_merged_and_served(tmp_path):
+    process, url, name = start(f"smollm2-135m+{small_adapter(tmp_path)}", tmp_path)
     try:
         assert "merged" in name and (Path(name) / "config.json").is_file()
         reply = ChatOpenAI(
@@ -130,35 +136,12 @@ def test_an_adapter_spec_is_merged_and_served(tmp_path):
 
 
 def test_a_llamacpp_spec_with_an_adapter_is_served_by_llamacpp(tmp_path):
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    from fcdpo.models import local_weights
-
-    base, _ = local_weights("smollm2-135m")
-    adapter = tmp_path / "adapter"
-    model = get_peft_model(
-        AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), LoraConfig(r=2, target_modules=["q_proj"])
-    )
-    model.save_pretrained(str(adapter))
-    spec = f"smollm2-135m@llamacpp+{adapter}"
-    port = free_port()
-    log = tmp_path / "serve.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fcdpo.cli", "serve", "--model", spec, "--port", str(port)],
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    spec = f"smollm2-135m@llamacpp+{small_adapter(tmp_path)}"
+    process, url, name = start(spec, tmp_path, health="/v1/models")
     try:
-        wait_until_up(process, f"http://127.0.0.1:{port}/v1/models", log)
+        assert name == spec
         reply = ChatOpenAI(
-            base_url=f"http://127.0.0.1:{port}/v1",
-            api_key="none",
-            model=spec,
-            max_retries=0,
-            temperature=0,
-            max_tokens=8,
+            base_url=url, api_key="none", model=name, max_retries=0, temperature=0, max_tokens=8
         ).invoke("What is 2+2?")
         assert isinstance(reply.content, str) and reply.content
     finally:
