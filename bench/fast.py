@@ -3,9 +3,7 @@
 - `fast_chains`: tokens/s of concurrent agent chains through the graph, llama.cpp ÷ transformers (batched),
   and whether the two backends reach the same verdicts on those chains;
 - `engines`: raw greedy decode on the same first-step agent prompts — llama.cpp single-stream,
-  CTranslate2 int8 batched (when installed) and transformers batched — the measurements the
-  backend was chosen by;
-- `agreement`: verdicts of `fcdpo eval`-style greedy chains on N problems per task, llama.cpp vs transformers.
+  CTranslate2 int8 batched (when installed) and transformers batched.
 """
 
 from __future__ import annotations

@@ -83,6 +83,12 @@ def markdown(results: dict) -> str:
         f"Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
         f"{results['machine']['memory_mb']} MB, torch {results['machine']['torch']}, GPU: "
         f"{results['machine']['gpu'] or 'none'}.",
+        *(
+            f"Re-measured {update['date']} on {update['machine']['cpu']}, {update['machine']['cores']} cores: "
+            + ", ".join(f"`{figure}`" for figure in update["figures"])
+            + "."
+            for update in results.get("updates", [])
+        ),
         "",
         "| figure | value | target | raw figures |",
         "|---|---|---|---|",
@@ -125,18 +131,18 @@ def main() -> int:
     figures = {**previous.get("figures", {}), **figures}
     fast, engines = figures.get("fast_chain_speedup", {}), figures.get("fast_vs_llamacpp", {})
     if "llamacpp_tokens_per_s" in fast and "llamacpp_single_tokens_per_s" in engines:
-        # llama.cpp won the engine comparison, so the figure is our agent chains on it ÷ its raw single stream.
+        # The backend is llama.cpp, so the figure is our agent chains on it ÷ its raw single stream.
         engines["fast_vs_llamacpp"] = round(fast["llamacpp_tokens_per_s"] / engines["llamacpp_single_tokens_per_s"], 2)
     generation = ("prefix_reuse_ratio", "batch_speedup", "fast_chain_speedup")
     figures["generation_peak_rss_mb"] = max(figures.get(k, {}).get("peak_rss_mb", 0) for k in generation) or None
     figures["training_peak_rss_mb"] = figures.get("dpo_step_ratio", {}).get("peak_rss_mb")
-    results = {
-        "mode": "quick" if args.quick else "full",
-        "model": model,
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-        "machine": machine(),
-        "figures": figures,
-    }
+    now = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine()}
+    results = {"mode": "quick" if args.quick else "full", "model": model, **now, "figures": figures}
+    if previous:  # the header stays the full run's; each `--only` run is listed with what it re-measured
+        update = {**now, "figures": sorted(only)}
+        results.update(
+            date=previous["date"], machine=previous["machine"], updates=[*previous.get("updates", []), update]
+        )
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (HERE / "results.md").write_text(markdown(results))
     print(markdown(results))
