@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 from fcdpo.tasks.base import Task
+from fcdpo.tools.protocol import RESULT_PREFIX, protocol_prompt
 
-RESULT_PREFIX = "Result:"
-
-SYSTEM = """You solve {kind} step by step by calling functions.
-- Reply with exactly one function call and nothing else, for example {example}
-- Use keyword arguments with plain values: numbers, or text in double quotes.
-- After each call you see "{result} ..."; use it in your next call.
-- When you know the answer, call final_answer(answer=...).
-
-Functions:
-{functions}
-
-{examples}"""
+__all__ = ["RESULT_PREFIX", "system_prompt", "user_prompt", "worked_examples"]
 
 
 def system_prompt(task: Task) -> str:
     """The system prompt for a task: protocol, functions and few-shot chains."""
     functions = task.all_functions()
-    examples = "\n\n".join(f"Example {i}:\n{ex.render()}" for i, ex in enumerate(task.examples(), start=1))
-    return SYSTEM.format(
-        kind=task.kind,
-        example=functions[0].example,
-        result=RESULT_PREFIX,
-        functions="\n".join(f"- {f.render()}" for f in functions),
-        examples=examples,
-    )
+    return protocol_prompt(task.kind, [f.render() for f in functions], functions[0].example, worked_examples(task))
+
+
+def worked_examples(task: Task) -> str:
+    """The task's few-shot chains as the system prompt shows them."""
+    return "\n\n".join(f"Example {i}:\n{ex.render()}" for i, ex in enumerate(task.examples(), start=1))
 
 
 def user_prompt(question: str, context: str | None = None) -> str:

@@ -61,20 +61,11 @@ class ToolFunction:
         return Signature.from_json_schema({"name": self.name, "parameters": self._parameters})
 
     def _example(self) -> str:
-        """`name(p="...")` with a placeholder of the right type for each required parameter."""
-        properties = self._parameters.get("properties", {})
-        args = [f"{p}={_PLACEHOLDERS.get(properties[p].get('type'), '...')}" for p in self.signature.required]
-        return f"{self.name}({', '.join(args)})"
+        return placeholder_call(self.name, self._parameters)
 
     def render(self) -> str:
         """The prompt line: `name(a: string, b: integer = 3): description Example: ...`."""
-        parts = []
-        for name, schema in self._parameters.get("properties", {}).items():
-            text = f"{name}: {schema.get('type', 'any')}"
-            if "default" in schema:
-                text += f" = {schema['default']!r}"
-            parts.append(text)
-        return f"{self.name}({', '.join(parts)}): {self.description} Example: {self.example}"
+        return schema_line(self.name, self._parameters, f"{self.description} Example: {self.example}")
 
     def json_schema(self) -> dict[str, Any]:
         """OpenAI-style tool schema (langchain-core's), with the example in the description."""
@@ -149,3 +140,23 @@ def as_function(
         )
         return ToolFunction(wrapped, **options, workspace_fn=tool if takes_workspace else None)
     raise UserError(f"{tool!r} is not a tool: pass a LangChain tool or a typed function with a docstring")
+
+
+def placeholder_call(name: str, parameters: dict[str, Any]) -> str:
+    """`name(p="...")` with a placeholder of the right type for each required parameter of a JSON schema."""
+    properties = parameters.get("properties", {})
+    args = [
+        f"{p}={_PLACEHOLDERS.get(properties.get(p, {}).get('type'), '...')}" for p in parameters.get("required", [])
+    ]
+    return f"{name}({', '.join(args)})"
+
+
+def schema_line(name: str, parameters: dict[str, Any], description: str) -> str:
+    """A function's prompt line from its JSON schema: `name(a: string, b: integer = 3): description`."""
+    parts = []
+    for param, schema in parameters.get("properties", {}).items():
+        text = f"{param}: {schema.get('type', 'any')}"
+        if "default" in schema:
+            text += f" = {schema['default']!r}"
+        parts.append(text)
+    return f"{name}({', '.join(parts)}): {description}"

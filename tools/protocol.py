@@ -25,6 +25,31 @@ MAX_STRING = 2_000
 MAX_LIST = 50
 MAX_DEPTH = 20
 
+RESULT_PREFIX = "Result:"  # how a call's result is shown to the model: "Result: 168"
+
+PROTOCOL_PROMPT = """You solve {kind} step by step by calling functions.
+- Reply with exactly one function call and nothing else, for example {example}
+- Use keyword arguments with plain values: numbers, or text in double quotes.
+- After each call you see "{result} ..."; use it in your next call.
+- When you know the answer, call final_answer(answer=...).
+
+Functions:
+{functions}
+
+{examples}"""
+
+
+def protocol_prompt(kind: str, functions: list[str], example: str, examples: str = "") -> str:
+    """The system prompt of the text call protocol: how to call, one line per function, worked chains."""
+    return PROTOCOL_PROMPT.format(
+        kind=kind,
+        example=example,
+        result=RESULT_PREFIX,
+        functions="\n".join(f"- {line}" for line in functions),
+        examples=examples,
+    )
+
+
 _CALL_START = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\(")
 _TOOL_CALL_TAG = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _FENCE_LINE = re.compile(r"^\s*```[\w-]*\s*$", re.MULTILINE)
@@ -43,7 +68,16 @@ class Call:
 
     def render(self) -> str:
         """Canonical text form, `name(a=1, b="x")`."""
-        return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.args.items())})"
+        return f"{self.name}({', '.join(f'{k}={_render_value(v)}' for k, v in self.args.items())})"
+
+
+def _render_value(value: Any) -> str:
+    """A value as the protocol writes it: text in double quotes (as the prompt asks), lists of those."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return f"[{', '.join(_render_value(v) for v in value)}]"
+    return repr(value)
 
 
 @dataclass(frozen=True)
