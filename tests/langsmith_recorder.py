@@ -1,13 +1,17 @@
-"""A local LangSmith endpoint on loopback that records what the client sends (runs and feedback)."""
+"""A local LangSmith endpoint on loopback: records what the client sends (runs and feedback), and serves
+stored root runs and feedback back to it (project lookup, cursor-paged run queries, offset-paged feedback).
+"""
 
 from __future__ import annotations
 
 import json
 import threading
+import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 
 class LangSmithRecorder:
@@ -19,6 +23,11 @@ class LangSmithRecorder:
         self.feedback: list[dict[str, Any]] = []
         self.datasets: list[dict[str, Any]] = []
         self.examples: list[dict[str, Any]] = []
+        self.stored_runs: dict[str, list[dict[str, Any]]] = {}  # project name → its root runs, served
+        self.stored_feedback: list[dict[str, Any]] = []  # served by GET /feedback
+        self.page_size = (
+            2  # runs per query page: small, so the client must follow cursors (feedback: 100, as LangSmith)
+        )
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -38,6 +47,20 @@ class LangSmithRecorder:
                 run[field] = payload
             elif isinstance(payload, dict):
                 run.update(payload)
+
+    def _query(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A page of the stored root runs of the queried projects, from `start_time` on."""
+        runs = [
+            run
+            for name, stored in sorted(self.stored_runs.items())
+            if _project_id(name) in body.get("session", [])
+            for run in stored
+            if run["start_time"] >= body.get("start_time", "")[:19]
+        ]
+        start = int(body.get("cursor") or 0)
+        page = runs[start : start + self.page_size]
+        more = start + self.page_size < len(runs)
+        return {"runs": page, "cursors": {"next": str(start + self.page_size) if more else None}}
 
     def _handler(self):
         recorder = self
@@ -60,6 +83,20 @@ class LangSmithRecorder:
             def do_GET(self):
                 with recorder._lock:
                     recorder.requests.append(("GET", self.path))
+                url = urlparse(self.path)
+                query = parse_qs(url.query)
+                if url.path == "/sessions":
+                    name = query.get("name", [""])[0]
+                    found = name in recorder.stored_runs
+                    project = {"id": _project_id(name), "name": name, "tenant_id": _project_id("tenant")}
+                    return self._reply([{**project, "reference_dataset_id": None}] if found else [])
+                if url.path == "/feedback":
+                    runs, keys = set(query.get("run", [])), set(query.get("key", []))
+                    found = [
+                        f for f in recorder.stored_feedback if f["run_id"] in runs and (not keys or f["key"] in keys)
+                    ]
+                    offset, limit = int(query.get("offset", ["0"])[0]), min(int(query.get("limit", ["100"])[0]), 100)
+                    return self._reply(found[offset : offset + limit])
                 if self.path.startswith("/datasets"):  # a lookup by name: none exists yet
                     return self._reply(
                         [] if "limit" in self.path else {"detail": "not found"}, 200 if "limit" in self.path else 404
@@ -70,6 +107,8 @@ class LangSmithRecorder:
                 body = self._body()
                 with recorder._lock:
                     recorder.requests.append(("POST", self.path))
+                    if self.path.startswith("/runs/query"):
+                        return self._reply(recorder._query(json.loads(body)))
                     if self.path.startswith("/runs/multipart"):
                         recorder._record_multipart(self.headers["Content-Type"], body)
                     elif self.path.startswith("/feedback"):
@@ -108,3 +147,8 @@ class LangSmithRecorder:
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _project_id(name: str) -> str:
+    """A stable UUID for a project name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"project:{name}"))

@@ -96,7 +96,7 @@ def trace_from_messages(
     last = history[-1]
     if isinstance(last, ToolMessage) and steps and steps[-1].call["name"] == FINAL_ANSWER:
         history.pop()  # the chain ends at the call, as in fcdpo's graph
-    elif isinstance(last, AIMessage) and not last.tool_calls and predicted is not None and FINAL_ANSWER not in by_name:
+    elif isinstance(last, AIMessage) and not last.tool_calls and predicted is not None:
         # The agent answered in prose: the served student says that as final_answer (see the module doc).
         call = Call(FINAL_ANSWER, {"answer": predicted})
         history[-1] = AIMessage("", tool_calls=[{**call.to_dict(), "id": "final"}])
