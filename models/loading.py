@@ -133,3 +133,14 @@ def renders_tools(tokenizer) -> bool:
     except Exception:  # a template that rejects tools does not render them
         return False
     return "zz_probe_fn" in text
+
+
+def renders_tool_calls(tokenizer) -> bool:
+    """Whether the chat template writes an assistant turn's `tool_calls` (SmolLM2's renders an empty turn)."""
+    call = {"type": "function", "function": {"name": "zz_probe_fn", "arguments": {"zz_arg": 1}}}
+    chat = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "", "tool_calls": [call]}]
+    try:
+        text = tokenizer.apply_chat_template(chat, tokenize=False)
+    except Exception:  # a template that rejects tool calls does not render them
+        return False
+    return "zz_probe_fn" in text and "zz_arg" in text

@@ -45,6 +45,11 @@ def length_report(dataset, tokenizer, max_length: int | None) -> dict[str, int]:
     return {"pairs": len(dataset), "dropped": dropped, "truncated": truncated}
 
 
+def has_tool_calls(dataset) -> bool:
+    """Whether any student turn of the pairs is a native tool call (`tool_calls`, not call text)."""
+    return any(turn.get("tool_calls") for row in dataset for side in ("chosen", "rejected") for turn in row[side])
+
+
 def _ids(encoded) -> list[int]:
     return encoded["input_ids"] if hasattr(encoded, "keys") else encoded  # a BatchEncoding or a plain id list
 
@@ -95,6 +100,7 @@ def run_train(
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
+    from fcdpo.models.loading import renders_tool_calls
     from fcdpo.training.assistant_loss import AssistantOnlyDPOTrainer, assistant_only_collator
     from fcdpo.training.plots import plot_metrics
 
@@ -113,6 +119,12 @@ def run_train(
     pairs_file = pairs / PAIRS if pairs.is_dir() else pairs
     dataset = load_pairs(pairs_file)
     tokenizer = AutoTokenizer.from_pretrained(path)
+    if has_tool_calls(dataset) and not renders_tool_calls(tokenizer):
+        raise UserError(
+            f"{pairs_file}: the pairs are in native tool-call format, but {student}'s chat template drops tool "
+            "calls (it would train on empty turns); use a student whose template renders them (e.g. "
+            "qwen2.5-coder-0.5b) or pairs generated with --call-format text"
+        )
     report = length_report(dataset, tokenizer, dpo_config.max_length)
     print(
         f"fcdpo: {report['pairs']} pairs; {report['dropped']} would be dropped (prompt alone ≥ max_length "
@@ -169,4 +181,5 @@ def run_train(
         "adapter": str(out / "adapter"),
         "resumed_from": last.name if last else None,
         "train_runtime": result.metrics.get("train_runtime"),
+        "pairs_trained": len(trainer.train_dataset),  # after TRL's tokenization and filtering
     }

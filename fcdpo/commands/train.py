@@ -50,8 +50,8 @@ def run(args) -> int:
     )
     resumed = f" (resumed from {summary['resumed_from']})" if summary["resumed_from"] else ""
     print(
-        f"{args.out}: {summary['global_step']} steps{resumed}, mean loss {summary['training_loss']:.4f}; adapter "
-        f"in {summary['adapter']}"
+        f"{args.out}: {summary['global_step']} steps on {summary['pairs_trained']} pairs{resumed}, "
+        f"mean loss {summary['training_loss']:.4f}; adapter in {summary['adapter']}"
     )
     print(f"use it as: --model {args.student}+{summary['adapter']}")
     return 0
