@@ -275,3 +275,14 @@ def test_the_stock_agent_reports_a_chain_that_never_answers(scripted):
         outcome = prebuilt_agent().run_agent("1 times 1?", served.url, task="math", max_steps=3)
     assert outcome["answer"] is None and not outcome["finished"]
     assert sum(isinstance(m, ToolMessage) for m in outcome["messages"]) == 3  # the calls it made are kept
+
+
+def test_the_stock_agent_runs_a_plug_in_tasks_tools(scripted):
+    model = scripted("run_query(sql=\"SELECT COUNT(*) FROM customers WHERE city = 'Lyon'\")", "final_answer(answer=5)")
+    with Served(create_app(model, "student")) as served:
+        outcome = prebuilt_agent().run_agent(
+            "How many customers live in Lyon?", served.url, task="examples/sql_agent/task.py:task"
+        )
+    results = [m.content for m in outcome["messages"] if isinstance(m, ToolMessage)]
+    assert results[0] == "columns: COUNT(*); rows: [[5]]"  # the user's tool ran against the real database
+    assert outcome["finished"] and outcome["answer"] == "5"
