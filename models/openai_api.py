@@ -209,11 +209,11 @@ def _text_protocol_reply(
             result = f"Error: {exc}"
         messages = [*messages, AIMessage(parsed.render()), HumanMessage(result)]
     meta = {"usage_metadata": used, "response_metadata": reply.response_metadata}
-    if not isinstance(parsed, Call):
-        return AIMessage(reply.content, **meta)
-    if parsed.name in control:  # final_answer of its own: the answer is the reply
+    if isinstance(parsed, Call) and parsed.name not in control:
+        return AIMessage("", tool_calls=[{"name": parsed.name, "args": parsed.args, "id": _call_id()}], **meta)
+    if isinstance(parsed, Call) and parsed.name == FINAL_ANSWER:  # the protocol's own: the answer is the reply
         return AIMessage(str(parsed.args.get("answer", "")).strip(), **meta)
-    return AIMessage("", tool_calls=[{"name": parsed.name, "args": parsed.args, "id": _call_id()}], **meta)
+    return AIMessage(reply.content, **meta)  # no call, or still thinking when the thoughts ran out
 
 
 def _call_id() -> str:
@@ -222,11 +222,12 @@ def _call_id() -> str:
 
 def _sampled(model: BaseChatModel, request: ChatRequest) -> BaseChatModel:
     """The model with the request's sampling settings, where it has such fields."""
+    limit = request.max_completion_tokens or request.max_tokens
     wanted = {
         "temperature": request.temperature,
         "top_p": request.top_p,
         "seed": request.seed,
-        "max_new_tokens": min(request.max_completion_tokens or request.max_tokens or MAX_TOKENS_CAP, MAX_TOKENS_CAP),
+        "max_new_tokens": min(limit, MAX_TOKENS_CAP) if limit else None,  # none asked: the model's own default
     }
     fields = type(model).model_fields
     update = {k: v for k, v in wanted.items() if v is not None and k in fields}

@@ -116,6 +116,14 @@ def test_think_is_answered_by_the_server_and_final_answer_becomes_the_answer(scr
     assert reply.usage_metadata["output_tokens"] == 10  # both model calls counted
 
 
+def test_endless_thinking_ends_as_content_after_the_bounded_thoughts(scripted):
+    model = scripted('think(thought="hmm")')
+    with Served(create_app(model, "student")) as served:
+        reply = chat(served.url).bind_tools([multiply]).invoke("What is 3 times 4?")
+    assert reply.content == 'think(thought="hmm")' and reply.tool_calls == []
+    assert len(model.seen) == 5  # the first ask and MAX_THOUGHTS answered thoughts
+
+
 def test_an_app_with_its_own_final_answer_gets_it_as_a_tool_call(scripted):
     @tool
     def final_answer(answer: str) -> str:
