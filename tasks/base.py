@@ -76,9 +76,17 @@ class Task(ABC):
         """
         own = {function.name for function in self.functions}
         return trace.answer is not None and any(
-            step.ok and step.call and step.call.get("name") in own and self.check(trace.answer, step.result)
+            step.ok
+            and step.call
+            and step.call.get("name") in own
+            and (stated := self.result_answer(step.result)) is not None
+            and self.check(trace.answer, stated, trace.problem)
             for step in trace.steps
         )
+
+    def result_answer(self, result: str) -> str | None:
+        """The answer a function's result states, as the grader reads answers (the default: the result itself)."""
+        return result
 
     def statement_grounded(self, problem: Problem, call: dict[str, Any]) -> bool | None:
         """Whether a call that states a premise (a logic `fact` or `rule`) says what the problem says;

@@ -47,8 +47,10 @@ class PluginTask(Task):
         workspace: Callable[[Problem], dict[str, Any]] | None,
         kind: str | None,
         cot_baseline: bool = True,
+        result_answer: Callable[[str], str | None] | None = None,
     ):
         self.name = name
+        self._result_answer = result_answer
         self.functions = functions
         self.grader = grader
         self.kind = kind or f"{name} problems"
@@ -95,9 +97,21 @@ class PluginTask(Task):
             yield from super().iter_problems(split, seed)
 
     def problems(self, split: str, n: int, seed: int = 0) -> list[Problem]:
-        """Up to `n` problems of a split (fewer when the files hold fewer and nothing generates more)."""
+        """Up to `n` problems of a split (fewer when the files hold fewer and nothing generates more).
+
+        Fewer than a file split holds are a seeded sample spread over all of it, in file order: files
+        are often written template by template, and their first `n` lines would cover a few templates.
+        """
+        from_files = self._file_problems()[split] if split in SPLITS else []
+        if n < len(from_files):
+            picked = sorted(random.Random(f"{self.name}:{split}:{seed}").sample(range(len(from_files)), n))
+            return [from_files[i] for i in picked]
         stream = self.iter_problems(split, seed)
         return [problem for _, problem in zip(range(n), stream, strict=False)]
+
+    def result_answer(self, result: str) -> str | None:
+        """The answer a tool result states, read by the task's own `result_answer` when it has one."""
+        return self._result_answer(result) if self._result_answer else result
 
     def _file_problems(self) -> dict[str, list[Problem]]:
         if self._by_split is None:
@@ -152,6 +166,7 @@ def define_task(
     kind: str | None = None,
     cot_baseline: bool = True,
     tool_examples: dict[str, str] | None = None,
+    result_answer: Callable[[str], str | None] | None = None,
     timeout: float = TIMEOUT_S,
     max_output: int = MAX_OUTPUT,
 ) -> PluginTask:
@@ -168,6 +183,8 @@ def define_task(
     - `reference(problem)`: gold calls for a problem, for the `reference` teacher (optional).
     - `kind`: what the problems are, for the prompt ("questions about a shop's database").
     - `cot_baseline=False`: the problems cannot be answered without the tools (`eval --baseline cot` skips them).
+    - `result_answer(result)`: the answer a tool's result states, as the grader reads answers (e.g. the one
+      value of a query's rows), so a right answer a tool returned counts as derived; default: the result.
     Each tool call times out after `timeout` s and its result is cut at `max_output` characters.
     """
     base = _caller_dir()
@@ -200,6 +217,7 @@ def define_task(
         workspace=workspace,
         kind=kind,
         cot_baseline=cot_baseline,
+        result_answer=result_answer,
     )
 
 

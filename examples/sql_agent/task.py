@@ -12,6 +12,7 @@ runs on a read-only connection that also refuses, statement by statement, anythi
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import sys
 import time
@@ -89,6 +90,15 @@ def run_query(sql: str) -> str:
     return f"columns: {', '.join(columns)}; rows: {shown}{more}"
 
 
+def query_answer(result: str) -> str | None:
+    """The answer a `run_query` result states: its one value, or its rows as JSON (what the grader reads)."""
+    match = re.match(r"columns: .*?; rows: (\[.*\])", result)
+    if match is None:
+        return None
+    rows = json.loads(match.group(1))
+    return str(rows[0][0]) if len(rows) == 1 and len(rows[0]) == 1 else match.group(1)
+
+
 _NUMBER = make_grader("number", tolerance=1e-4)
 _ROWS = make_grader("rows")
 _ORDERED = make_grader("rows", ordered=True)
@@ -116,6 +126,7 @@ task = define_task(
     tools=[list_tables, describe_table, run_query],
     tool_examples={"describe_table": 'describe_table(name="orders")', "run_query": 'run_query(sql="SELECT ...")'},
     grader=grade,
+    result_answer=query_answer,
     problems="questions.jsonl",
     examples="examples.json",
     reference=reference,

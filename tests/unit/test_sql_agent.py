@@ -101,3 +101,24 @@ def test_a_scripted_model_solves_a_question_and_sees_sql_errors(task, scripted):
     names = problem.answer.split(", ")
     assert task.check(", ".join(reversed(names)), problem.answer, problem)
     assert len(names) < 2 or not task.check(names[0], problem.answer, problem)
+    # The answer came from the query's rows: derived, not stated.
+    assert task.answer_derived(trace)
+
+
+def test_a_right_answer_no_query_returned_is_not_derived(task, scripted):
+    problem = next(p for p in task.problems("test", 200) if p.meta.get("grade") == "number")
+    guessed = solve(problem, Context(task=SPEC), model=scripted(f"final_answer(answer={json.dumps(problem.answer)})"))
+    assert guessed.verdict == "correct" and not task.answer_derived(guessed)
+    assert task.result_answer("columns: COUNT(*); rows: [[6]]") == "6"
+    assert task.result_answer("run_query: SQL error: no such table: x") is None
+
+
+def test_a_sample_of_a_split_spans_the_whole_file_not_its_first_templates(task):
+    sample = task.problems("train", 120)
+    everything = task.problems("train", 10_000)
+    assert len(sample) == 120 and len({p.id for p in sample}) == 120
+    assert len({p.meta["template"] for p in sample}) >= 20  # the file is written template by template
+    assert [p.id for p in sample] == [p.id for p in task.problems("train", 120)]  # seeded: the same sample
+    assert [p.id for p in sample] != [p.id for p in task.problems("train", 120, seed=1)]
+    order = {p.id: i for i, p in enumerate(everything)}
+    assert [order[p.id] for p in sample] == sorted(order[p.id] for p in sample)  # kept in file order
