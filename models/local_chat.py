@@ -31,7 +31,8 @@ from fcdpo.tools.base import Signature
 from fcdpo.tools.protocol import Call, call_end, parse_call
 
 
-def _text(content: Any) -> str:
+def message_text(content: Any) -> str:
+    """A message's content as text (content may be a list of parts)."""
     if isinstance(content, str):
         return content
     return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
@@ -42,11 +43,11 @@ def to_chat_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for message in messages:
         if isinstance(message, SystemMessage):
-            out.append({"role": "system", "content": _text(message.content)})
+            out.append({"role": "system", "content": message_text(message.content)})
         elif isinstance(message, HumanMessage):
-            out.append({"role": "user", "content": _text(message.content)})
+            out.append({"role": "user", "content": message_text(message.content)})
         elif isinstance(message, AIMessage):
-            turn: dict[str, Any] = {"role": "assistant", "content": _text(message.content)}
+            turn: dict[str, Any] = {"role": "assistant", "content": message_text(message.content)}
             if message.tool_calls:
                 turn["tool_calls"] = [
                     {"type": "function", "id": c.get("id"), "function": {"name": c["name"], "arguments": c["args"]}}
@@ -54,9 +55,11 @@ def to_chat_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
                 ]
             out.append(turn)
         elif isinstance(message, ToolMessage):
-            out.append({"role": "tool", "content": _text(message.content), "tool_call_id": message.tool_call_id})
+            out.append(
+                {"role": "tool", "content": message_text(message.content), "tool_call_id": message.tool_call_id}
+            )
         else:
-            out.append({"role": "user", "content": _text(message.content)})
+            out.append({"role": "user", "content": message_text(message.content)})
     return out
 
 

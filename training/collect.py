@@ -4,10 +4,10 @@ Users already run agents (a `create_agent`, their own `StateGraph`) whose histor
 a student should learn: AI messages with `tool_calls`, then `tool` results. `record` runs such a
 graph on one question and turns what it did into a Trace; `trace_from_messages` does the same for
 a history you already have. The chain is stored the way a text-protocol student sees it when
-served (`fcdpo.models.openai_api.as_text_protocol`: the tools as protocol lines, calls as call
-text, results as `Result: ...`), and an agent that ends in plain content is read as
-`final_answer(answer=...)`, which is what the server turns back into content — so what the student
-is trained on and what it is asked when served are the same conversation.
+served with `--task` (`fcdpo.models.openai_api.as_text_protocol`: the tools as protocol lines after
+the task's worked chains, calls as call text, results as `Result: ...`), and an agent that ends in
+plain content is read as `final_answer(answer=...)`, which is what the server turns back into
+content — so what the student is trained on and what it is asked when served are one conversation.
 
 The verdict is the task's grader on the answer (given the truth), or one you give.
 
@@ -27,7 +27,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from fcdpo.errors import UserError
+from fcdpo.graphs.prompts import worked_examples
 from fcdpo.graphs.traces_io import TRACES, TraceWriter
+from fcdpo.models.local_chat import message_text
 from fcdpo.models.openai_api import Protocol, as_text_protocol
 from fcdpo.tasks import get_task
 from fcdpo.tools.control import FINAL_ANSWER
@@ -35,12 +37,6 @@ from fcdpo.tools.protocol import Call
 from fcdpo.types import Problem, Step, Trace
 
 VERDICTS = ("correct", "incorrect", "unknown")
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content or [])
 
 
 def _steps(messages: Sequence[BaseMessage]) -> tuple[list[Step], str | None]:
@@ -52,16 +48,16 @@ def _steps(messages: Sequence[BaseMessage]) -> tuple[list[Step], str | None]:
         if not isinstance(message, AIMessage):
             continue
         if not message.tool_calls:
-            answer = _text(message.content).strip() or None  # the agent's own last word
+            answer = message_text(message.content).strip() or None  # the agent's own last word
             continue
         call = message.tool_calls[0]  # the protocol is one call per turn
         parsed = Call(call["name"], dict(call["args"]))
         step = Step(index=len(steps), text=parsed.render(), call=parsed.to_dict())
         result = results.get(call.get("id"))
         if result is None or result.status == "error":
-            step.error = _text(result.content) if result is not None else "no result"
+            step.error = message_text(result.content) if result is not None else "no result"
         else:
-            step.result = _text(result.content)
+            step.result = message_text(result.content)
             if call["name"] == FINAL_ANSWER:
                 answer = step.result
         steps.append(step)
@@ -84,7 +80,7 @@ def trace_from_messages(
     if verdict is not None and verdict not in VERDICTS:
         raise UserError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
     chosen = get_task(task)
-    question = next((_text(m.content) for m in messages if isinstance(m, HumanMessage)), None)
+    question = next((message_text(m.content) for m in messages if isinstance(m, HumanMessage)), None)
     if not question:
         raise UserError("the agent's messages have no user question")
     schemas = (
@@ -107,19 +103,15 @@ def trace_from_messages(
         question=question,
         answer=answer,
     )
-    if verdict is None:
-        verdict = (
-            "unknown"
-            if answer is None
-            else ("correct" if predicted is not None and chosen.check(predicted, answer, problem) else "incorrect")
-        )
+    if verdict is None and answer is not None:
+        verdict = "correct" if predicted is not None and chosen.check(predicted, answer, problem) else "incorrect"
     return Trace(
         problem=problem,
         model=model,
-        messages=as_text_protocol(history, by_name, Protocol(kind=chosen.kind)),
+        messages=as_text_protocol(history, by_name, Protocol(chosen.kind, worked_examples(chosen))),
         steps=steps,
         answer=predicted,
-        verdict=verdict,
+        verdict=verdict or "unknown",
         status="finished" if predicted is not None else "unfinished",
         sampling={"call_format": "text", "source": "collect"},
     )
