@@ -32,6 +32,12 @@ def exit_code(argv):
         (["models", "pull", "gpt-9"], "unknown packaged model 'gpt-9'"),
         (["solve", "--sample", "lots"], "invalid int value"),
         (["solve", "--split", "dev", "--sample", "1"], "invalid choice"),
+        (["serve", "--model", "openai:gpt-x"], "is not a local model"),
+        (["serve", "--model", "reference"], "is not a local model"),
+        (["serve", "--call-format", "xml"], "invalid choice"),
+        (["export", "--out", "/tmp/x"], "--from-langsmith PROJECT"),
+        (["export", "--out", "/tmp/x", "--from-langsmith", "p"], "needs --task"),
+        (["export", "--out", "/tmp/x", "--from-langsmith", "p", "--task", "math", "--since", "soon"], "not a date"),
     ],
 )
 def test_user_mistakes_exit_2_with_one_line(argv, message, capsys):
