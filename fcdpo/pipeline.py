@@ -39,7 +39,10 @@ GENERATE_KEYS = {f.name for f in dataclasses.fields(GenerateConfig)} - {
     "dataset_sha256",
     "fingerprint",
 } | {"concurrency"}
-EXPORT_KEYS = {f.name for f in dataclasses.fields(PairSettings)}
+# export.chosen_from: which stages' right chains may be chosen (default the teacher's alone); adding `negatives`
+# also prefers the student's own right chains to its wrong ones on the same problem.
+EXPORT_KEYS = {f.name for f in dataclasses.fields(PairSettings)} | {"chosen_from"}
+CHOSEN_SOURCES = ("generate", "negatives")
 EVAL_KEYS = {f.name for f in dataclasses.fields(EvalSettings)} | {"models", "datasets"}
 BFCL_KEYS = {f.name for f in dataclasses.fields(BfclSettings)}
 NEGATIVES_KEYS = GENERATE_KEYS | {"model"}
@@ -94,6 +97,11 @@ class PipelineConfig:
             for key in values:
                 if key not in allowed:
                     raise UserError(f"{path}: unknown key {section}.{key} (expected {', '.join(sorted(allowed))})")
+        chosen_from = (data.get("export") or {}).get("chosen_from", ["generate"])
+        if not isinstance(chosen_from, list) or not chosen_from or not set(chosen_from) <= set(CHOSEN_SOURCES):
+            raise UserError(f"{path}: export.chosen_from must be a list of {' and '.join(CHOSEN_SOURCES)}")
+        if "negatives" in chosen_from and not data.get("negatives"):
+            raise UserError(f"{path}: export.chosen_from names negatives, but there is no negatives: section")
         check_sections(data.get("train") or {}, f"{path}: train")
         compared = (data.get("eval") or {}).get("models") or []
         if not isinstance(compared, list):
@@ -176,7 +184,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
 
     # 2. Correct vs incorrect chains of the same problem become preference pairs (cheap, deterministic: always redone).
     done = stage("export")
-    stats = run_export([out / "generate"], out / "pairs", rejected_from=rejected_from, **config.export)
+    stats = export_pairs(config, out, rejected_from)
     done()
     if stats["pairs"] == 0:
         raise UserError(
@@ -242,6 +250,13 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
 
     write_report(config, out, results, stats, timings)
     return results
+
+
+def export_pairs(config: PipelineConfig, out: Path, rejected_from: Path | None) -> dict[str, Any]:
+    """Stage 2: RUN/pairs from the right chains of `export.chosen_from` against the wrong ones; returns the stats."""
+    export = dict(config.export)
+    chosen_from = [out / name for name in export.pop("chosen_from", ["generate"])]
+    return run_export(chosen_from, out / "pairs", rejected_from=rejected_from, **export)
 
 
 def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:

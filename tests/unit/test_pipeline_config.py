@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,9 @@ import pytest
 import yaml
 
 from fcdpo.errors import UserError
-from fcdpo.pipeline import PipelineConfig, before_after, claim_run_dir
+from fcdpo.graphs import Context, solve
+from fcdpo.pipeline import PipelineConfig, before_after, claim_run_dir, export_pairs
+from fcdpo.types import Problem
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -160,3 +163,35 @@ def test_eval_datasets_are_checked_and_may_be_added_to_a_finished_run(tmp_path):
 def test_sql_agent_preset_loads_with_its_plugin_task():
     config = PipelineConfig.load(CONFIGS.parent / "examples" / "sql_agent" / "pipeline.yaml")
     assert config.tasks == ["examples/sql_agent/task.py:task"] and config.teacher == "qwen2.5-coder-1.5b"
+
+
+def test_export_chosen_from_is_checked(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    preset = {"teacher": "smollm2-135m", "student": "smollm2-135m"}
+    bad.write_text(yaml.safe_dump({**preset, "export": {"chosen_from": ["teacher"]}}))
+    with pytest.raises(UserError, match=rf"{bad}: export\.chosen_from must be a list of generate and negatives"):
+        PipelineConfig.load(bad)
+    bad.write_text(yaml.safe_dump({**preset, "export": {"chosen_from": ["generate", "negatives"]}}))
+    with pytest.raises(UserError, match="no negatives: section"):
+        PipelineConfig.load(bad)
+
+
+def test_student_right_chains_are_chosen_only_when_asked(tmp_path, scripted):
+    """With chosen_from [generate, negatives], a problem the teacher got wrong still gives a pair from the
+    student's own right and wrong chains; by default only the teacher's right chains are chosen."""
+    problem = Problem("p1", "math", "What is 2 + 3?", "5")
+
+    def write(stage: str, *chains: tuple[str, ...]) -> None:
+        (tmp_path / stage).mkdir(exist_ok=True)
+        traces = [solve(problem, Context(task="math", max_steps=4), model=scripted(*c)) for c in chains]
+        (tmp_path / stage / "traces.jsonl").write_text("".join(json.dumps(t.to_dict()) + "\n" for t in traces))
+
+    write("generate", ("add(a=2, b=2)", "final_answer(answer=4)"))
+    write("negatives", ("add(a=2, b=3)", "final_answer(answer=5)"), ("final_answer(answer=6)",))
+    preset = {"teacher": "T", "student": "S", "negatives": {"samples": 2}}
+    stats = export_pairs(PipelineConfig(**preset), tmp_path, tmp_path / "negatives")
+    assert stats["pairs"] == 0 and stats["no_pair"]["all_incorrect"] == 1
+    config = PipelineConfig(**preset, export={"chosen_from": ["generate", "negatives"]})
+    assert export_pairs(config, tmp_path, tmp_path / "negatives")["pairs"] == 1
+    pair = json.loads((tmp_path / "pairs" / "pairs.jsonl").read_text())
+    assert pair["chosen"][0]["content"] == "add(a=2, b=3)" and pair["rejected"][0]["content"] == "final_answer(answer=6)"
