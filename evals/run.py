@@ -47,6 +47,13 @@ class EvalSettings:
     baselines: list[str] = field(
         default_factory=list, metadata={"help": "no-tools baselines run beside each model on the same problems: cot"}
     )
+    call_format: str = field(
+        default="text",
+        metadata={
+            "help": "call protocol: text, or native (the chat template's tool calls) for students trained with it",
+            "choices": ["text", "native"],
+        },
+    )
 
 
 @dataclass
@@ -85,8 +92,9 @@ def eval_configs(
     limit: int | None,
     max_steps: int,
     max_new_tokens: int,
+    call_format: str = "text",
 ) -> list[GenerateConfig]:
-    """One greedy single-sample generate config per model, all on the same problems."""
+    """One greedy single-sample generate config per model, all on the same problems and call protocol."""
     if not models:
         raise UserError("eval needs at least one --model")
     if len(set(models)) != len(models):
@@ -115,6 +123,7 @@ def eval_configs(
             max_steps=max_steps,
             max_new_tokens=max_new_tokens,
             dataset=dataset,
+            call_format=call_format,
         )
         for spec in models
     ]

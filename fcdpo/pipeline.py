@@ -124,6 +124,9 @@ class PipelineConfig:
                     parse_spec(spec)
             except UserError as exc:
                 raise UserError(f"{path}: {role}: {exc}") from None
+        call_format = (data.get("eval") or {}).get("call_format", (data.get("generate") or {}).get("call_format"))
+        if call_format == "native" and "reference" in [spec for _, spec in roles]:
+            raise UserError(f"{path}: model spec 'reference' writes text calls; it cannot run with call_format native")
         if isinstance(data.get("tasks"), str):
             data["tasks"] = [t.strip() for t in data["tasks"].split(",")]
         return cls(**{k: (v if v is not None else {}) for k, v in data.items()})
@@ -205,12 +208,22 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     # 4. Teacher, student before and after, on the same held-out problems with the same grader.
     done = stage("eval")
     ev = dict(config.eval)
+    # Models are evaluated in the protocol the student was trained in unless eval.call_format says otherwise.
+    ev.setdefault("call_format", gen.get("call_format", "text"))
     settings = EvalSettings(**{k: v for k, v in ev.items() if k not in ("models", "datasets")})
     options = RunOptions(concurrency=settings.concurrency, base_url=config.base_url, progress=progress)
     # `eval.models`: more models to compare with, e.g. a real teacher when `reference` wrote the chains.
     models = [config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}"]
     configs = eval_configs(
-        models, config.tasks, settings.problems, "test", None, None, settings.max_steps, settings.max_new_tokens
+        models,
+        config.tasks,
+        settings.problems,
+        "test",
+        None,
+        None,
+        settings.max_steps,
+        settings.max_new_tokens,
+        settings.call_format,
     )
     results = run_eval(configs, out / "eval", options, baselines=settings.baselines)
     done()
@@ -226,7 +239,15 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
             if parse_spec(spec).kind != "reference"
         ]
         configs = eval_configs(
-            outside, config.tasks, 1, "test", dataset, None, settings.max_steps, settings.max_new_tokens
+            outside,
+            config.tasks,
+            1,
+            "test",
+            dataset,
+            None,
+            settings.max_steps,
+            settings.max_new_tokens,
+            settings.call_format,
         )
         results.setdefault("outside", {})[dataset] = run_eval(
             configs, out / "eval-outside" / Path(dataset).stem, options, baselines=settings.baselines

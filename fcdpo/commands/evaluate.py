@@ -72,6 +72,7 @@ def run(args) -> int:
         args.limit,
         args.max_steps,
         args.max_new_tokens,
+        args.call_format,
     )
     out = Path(args.out) if args.out else default_out(configs[0])
     results = run_eval(configs, out, options, args.allow_overlap, args.baselines)

@@ -293,3 +293,22 @@ def test_model_dir_of_a_long_spec_is_visible_and_distinct():
     long = "qwen2.5-coder-0.5b@llamacpp+runs/logic-cite-derived/train/adapter"
     names = {model_dir(long), model_dir(long.replace("@llamacpp", "")), model_dir("qwen2.5-coder-0.5b")}
     assert len(names) == 3 and not any(name[0] in "._-" for name in names)
+
+
+def test_native_call_format_binds_the_tools_for_every_model(tmp_path, sums):
+    """`fcdpo eval --call-format native` (and a pipeline whose student was trained native) sends the task's
+    tools with every request, as a student trained on its chat template's tool calls expects.
+    """
+    bodies = []
+
+    def reply(body):
+        bodies.append(body)
+        return right_and_wrong(body)
+
+    configs = eval_configs(["openai:right"], ["math"], 20, "test", sums, 2, 4, 64, call_format="native")
+    with FakeOpenAI(reply) as server:
+        results = run_eval(configs, tmp_path / "eval", RunOptions(base_url=server.url, progress=False, backoff=0.01))
+    assert bodies and all({t["function"]["name"] for t in b["tools"]} >= {"add", "final_answer"} for b in bodies)
+    manifest = json.loads((tmp_path / "eval" / "traces" / model_dir("openai:right") / "manifest.json").read_text())
+    assert manifest["config"]["call_format"] == "native"
+    assert results["models"]["openai:right"]["math"]["problems"] == 2

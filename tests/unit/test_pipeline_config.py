@@ -178,7 +178,8 @@ def test_export_chosen_from_is_checked(tmp_path):
 
 def test_student_right_chains_are_chosen_only_when_asked(tmp_path, scripted):
     """With chosen_from [generate, negatives], a problem the teacher got wrong still gives a pair from the
-    student's own right and wrong chains; by default only the teacher's right chains are chosen."""
+    student's own right and wrong chains; by default only the teacher's right chains are chosen.
+    """
     problem = Problem("p1", "math", "What is 2 + 3?", "5")
 
     def write(stage: str, *chains: tuple[str, ...]) -> None:
@@ -194,4 +195,15 @@ def test_student_right_chains_are_chosen_only_when_asked(tmp_path, scripted):
     config = PipelineConfig(**preset, export={"chosen_from": ["generate", "negatives"]})
     assert export_pairs(config, tmp_path, tmp_path / "negatives")["pairs"] == 1
     pair = json.loads((tmp_path / "pairs" / "pairs.jsonl").read_text())
-    assert pair["chosen"][0]["content"] == "add(a=2, b=3)" and pair["rejected"][0]["content"] == "final_answer(answer=6)"
+    assert pair["chosen"][0]["content"] == "add(a=2, b=3)"
+    assert pair["rejected"][0]["content"] == "final_answer(answer=6)"
+
+
+def test_native_protocol_with_the_reference_model_is_refused_before_any_stage(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    preset = {"teacher": "qwen2.5-coder-0.5b", "student": "smollm2-135m", "generate": {"call_format": "native"}}
+    bad.write_text(yaml.safe_dump({**preset, "eval": {"models": ["reference"]}}))
+    with pytest.raises(UserError, match=rf"{bad}: model spec 'reference' writes text calls"):
+        PipelineConfig.load(bad)
+    bad.write_text(yaml.safe_dump({**preset, "eval": {"models": ["reference"], "call_format": "text"}}))
+    assert PipelineConfig.load(bad).eval["call_format"] == "text"
