@@ -207,8 +207,13 @@ def test_sigkill_at_random_moments_loses_nothing_written_and_duplicates_nothing(
     with FakeOpenAI(adder, delay=0.15) as server:  # about 6 s of work: kills land mid-run
         env = {**os.environ, "OPENAI_BASE_URL": server.url}
         for _ in range(4):
+            asked = server.requests
             process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(2.0, 5.0))  # start-up takes about 2 s; then chains land
+            # Start-up time depends on the machine's load: kill at a random moment once the teacher is asked.
+            deadline = time.time() + 120
+            while server.requests == asked and process.poll() is None and time.time() < deadline:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.5, 3.0))
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
             lines = (
