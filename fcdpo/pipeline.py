@@ -39,10 +39,10 @@ GENERATE_KEYS = {f.name for f in dataclasses.fields(GenerateConfig)} - {
     "dataset_sha256",
     "fingerprint",
 } | {"concurrency"}
-# export.chosen_from: which stages' right chains may be chosen (default the teacher's alone); adding `negatives`
-# also prefers the student's own right chains to its wrong ones on the same problem.
-EXPORT_KEYS = {f.name for f in dataclasses.fields(PairSettings)} | {"chosen_from"}
-CHOSEN_SOURCES = ("generate", "negatives")
+# export.chosen_from / export.rejected_from: whose right chains may be chosen (default the teacher's) and whose
+# wrong ones rejected (default the student's when there is a negatives: stage, else the teacher's).
+EXPORT_KEYS = {f.name for f in dataclasses.fields(PairSettings)} | {"chosen_from", "rejected_from"}
+CHAIN_SOURCES = ("generate", "negatives")
 EVAL_KEYS = {f.name for f in dataclasses.fields(EvalSettings)} | {"models", "datasets"}
 BFCL_KEYS = {f.name for f in dataclasses.fields(BfclSettings)}
 NEGATIVES_KEYS = GENERATE_KEYS | {"model"}
@@ -97,11 +97,12 @@ class PipelineConfig:
             for key in values:
                 if key not in allowed:
                     raise UserError(f"{path}: unknown key {section}.{key} (expected {', '.join(sorted(allowed))})")
-        chosen_from = (data.get("export") or {}).get("chosen_from", ["generate"])
-        if not isinstance(chosen_from, list) or not chosen_from or not set(chosen_from) <= set(CHOSEN_SOURCES):
-            raise UserError(f"{path}: export.chosen_from must be a list of {' and '.join(CHOSEN_SOURCES)}")
-        if "negatives" in chosen_from and not data.get("negatives"):
-            raise UserError(f"{path}: export.chosen_from names negatives, but there is no negatives: section")
+        for key in ("chosen_from", "rejected_from"):
+            sources = (data.get("export") or {}).get(key, ["generate"])
+            if not isinstance(sources, list) or not sources or not set(sources) <= set(CHAIN_SOURCES):
+                raise UserError(f"{path}: export.{key} must be a list of {' and '.join(CHAIN_SOURCES)}")
+            if "negatives" in sources and not data.get("negatives"):
+                raise UserError(f"{path}: export.{key} names negatives, but there is no negatives: section")
         check_sections(data.get("train") or {}, f"{path}: train")
         compared = (data.get("eval") or {}).get("models") or []
         if not isinstance(compared, list):
@@ -167,12 +168,10 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
 
     # 1b. On-policy negatives: the student's own (wrong) chains on the same problems become the rejected side,
     # so DPO pushes down what the student does rather than the teacher's mistakes.
-    rejected_from = None
     if config.negatives:
         done = stage("negatives")
         neg = dict(config.negatives)
         release_models()
-        rejected_from = out / "negatives"
         run_generate(
             GenerateConfig(
                 model=neg.pop("model", config.student),
@@ -180,14 +179,14 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
                 split="train",
                 **{**gen, **{k: v for k, v in neg.items() if k != "concurrency"}},
             ),
-            rejected_from,
+            out / "negatives",
             RunOptions(concurrency=neg.get("concurrency", concurrency), base_url=config.base_url, progress=progress),
         )
         done()
 
     # 2. Correct vs incorrect chains of the same problem become preference pairs (cheap, deterministic: always redone).
     done = stage("export")
-    stats = export_pairs(config, out, rejected_from)
+    stats = export_pairs(config, out)
     done()
     if stats["pairs"] == 0:
         raise UserError(
@@ -273,11 +272,19 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     return results
 
 
-def export_pairs(config: PipelineConfig, out: Path, rejected_from: Path | None) -> dict[str, Any]:
-    """Stage 2: RUN/pairs from the right chains of `export.chosen_from` against the wrong ones; returns the stats."""
+def export_pairs(config: PipelineConfig, out: Path) -> dict[str, Any]:
+    """Stage 2: RUN/pairs, right chains of `export.chosen_from` against wrong ones of `export.rejected_from`;
+    returns the stats.
+    """
     export = dict(config.export)
-    chosen_from = [out / name for name in export.pop("chosen_from", ["generate"])]
-    return run_export(chosen_from, out / "pairs", rejected_from=rejected_from, **export)
+    chosen_from = export.pop("chosen_from", ["generate"])
+    rejected_from = export.pop("rejected_from", ["negatives"] if config.negatives else chosen_from)
+    return run_export(
+        [out / name for name in chosen_from],
+        out / "pairs",
+        rejected_from=[out / name for name in rejected_from] if rejected_from != chosen_from else None,
+        **export,
+    )
 
 
 def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:

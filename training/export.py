@@ -118,15 +118,18 @@ class PairSettings:
 def run_export(
     dirs: list[Path],
     out: Path,
-    rejected_from: Path | None = None,
+    rejected_from: list[Path] | None = None,
     skip_bad: bool = False,
     langsmith_file: Path | None = None,
     **settings: Any,
 ) -> dict[str, Any]:
-    """Write pairs and stats; returns the stats. `settings` are `PairSettings` fields."""
+    """Write pairs and stats; returns the stats. `settings` are `PairSettings` fields.
+
+    Right chains of `dirs` are chosen; wrong ones of `rejected_from` (when given, else of `dirs`) rejected.
+    """
     chosen = PairSettings(**settings)
     traces, bad = load_run_traces(dirs, skip_bad)
-    rejected, bad_rejected = load_run_traces([rejected_from], skip_bad) if rejected_from else (None, 0)
+    rejected, bad_rejected = load_run_traces(rejected_from, skip_bad) if rejected_from else (None, 0)
     result = make_pairs(
         traces,
         chosen.mode,
@@ -156,7 +159,7 @@ def run_export(
         },
         "bad_lines_skipped": bad + bad_rejected,
         "sources": [str(d) for d in dirs],
-        "rejected_source": str(rejected_from) if rejected_from else None,
+        "rejected_sources": [str(d) for d in rejected_from] if rejected_from else None,
         **{name: value for name, value in asdict(chosen).items() if name != "mode"},
     }
     (out / STATS).write_text(json.dumps(stats, indent=2) + "\n")

@@ -34,6 +34,7 @@ def chain_facts(trace: Trace) -> dict[str, object]:
         "failed_queries": sum(step.error is not None for step in queries),
         "schema_first": bool(calls) and calls[0] in SCHEMA_TOOLS,
         "finished": trace.status == "finished" and "final_answer" in calls,
+        "guessed": trace.answer is not None and not TASK.answer_derived(trace),
         "steps": len(trace.steps),
         "first_call": calls[0] if calls else "(none)",
     }
@@ -60,6 +61,7 @@ def summary(traces: list[Trace]) -> dict[str, object]:
         "failed queries per chain": f"{sum(f['failed_queries'] for f in facts) / n:.2f}",
         "chains with a failed query": share("failed_queries"),
         "ended with final_answer": share("finished"),
+        "answered what no query returned": share("guessed"),
         "mean steps": f"{sum(f['steps'] for f in facts) / n:.2f}",
         "first calls": dict(Counter(f["first_call"] for f in facts).most_common(4)),
     }

@@ -31,7 +31,10 @@ def add_parser(commands) -> None:
     export.add_argument("--out", required=True, metavar="PAIRS", help="output dir: pairs.jsonl + stats.json")
     settings = add_fields(export, PairSettings)
     export.add_argument(
-        "--rejected-from", metavar="DIR", help="take rejected chains from this run (e.g. the student's own)"
+        "--rejected-from",
+        metavar="DIR",
+        action="append",
+        help="take rejected chains from this run (e.g. the student's own); repeat to pool several runs",
     )
     export.add_argument(
         "--skip-bad", action="store_true", help="skip and count corrupt trace lines instead of stopping"
@@ -93,7 +96,7 @@ def run(args) -> int:
     stats = run_export(
         dirs,
         Path(args.out),
-        rejected_from=Path(args.rejected_from) if args.rejected_from else None,
+        rejected_from=[Path(d) for d in args.rejected_from] if args.rejected_from else None,
         skip_bad=args.skip_bad,
         langsmith_file=Path(examples_file) if examples_file else None,
         **{name: getattr(args, name) for name in args.settings},

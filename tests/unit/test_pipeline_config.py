@@ -165,20 +165,20 @@ def test_sql_agent_preset_loads_with_its_plugin_task():
     assert config.tasks == ["examples/sql_agent/task.py:task"] and config.teacher == "qwen2.5-coder-1.5b"
 
 
-def test_export_chosen_from_is_checked(tmp_path):
+def test_export_chain_sources_are_checked(tmp_path):
     bad = tmp_path / "bad.yaml"
     preset = {"teacher": "smollm2-135m", "student": "smollm2-135m"}
     bad.write_text(yaml.safe_dump({**preset, "export": {"chosen_from": ["teacher"]}}))
     with pytest.raises(UserError, match=rf"{bad}: export\.chosen_from must be a list of generate and negatives"):
         PipelineConfig.load(bad)
-    bad.write_text(yaml.safe_dump({**preset, "export": {"chosen_from": ["generate", "negatives"]}}))
-    with pytest.raises(UserError, match="no negatives: section"):
+    bad.write_text(yaml.safe_dump({**preset, "export": {"rejected_from": ["generate", "negatives"]}}))
+    with pytest.raises(UserError, match="export.rejected_from names negatives, but there is no negatives: section"):
         PipelineConfig.load(bad)
 
 
-def test_student_right_chains_are_chosen_only_when_asked(tmp_path, scripted):
-    """With chosen_from [generate, negatives], a problem the teacher got wrong still gives a pair from the
-    student's own right and wrong chains; by default only the teacher's right chains are chosen.
+def test_chosen_and_rejected_chains_come_from_the_stages_named(tmp_path, scripted):
+    """By default the teacher's right chains are chosen against the student's wrong ones; chosen_from adds the
+    student's right chains, rejected_from the teacher's wrong ones (here: a guess without a call).
     """
     problem = Problem("p1", "math", "What is 2 + 3?", "5")
 
@@ -187,16 +187,20 @@ def test_student_right_chains_are_chosen_only_when_asked(tmp_path, scripted):
         traces = [solve(problem, Context(task="math", max_steps=4), model=scripted(*c)) for c in chains]
         (tmp_path / stage / "traces.jsonl").write_text("".join(json.dumps(t.to_dict()) + "\n" for t in traces))
 
-    write("generate", ("add(a=2, b=2)", "final_answer(answer=4)"))
-    write("negatives", ("add(a=2, b=3)", "final_answer(answer=5)"), ("final_answer(answer=6)",))
-    preset = {"teacher": "T", "student": "S", "negatives": {"samples": 2}}
-    stats = export_pairs(PipelineConfig(**preset), tmp_path, tmp_path / "negatives")
-    assert stats["pairs"] == 0 and stats["no_pair"]["all_incorrect"] == 1
-    config = PipelineConfig(**preset, export={"chosen_from": ["generate", "negatives"]})
-    assert export_pairs(config, tmp_path, tmp_path / "negatives")["pairs"] == 1
-    pair = json.loads((tmp_path / "pairs" / "pairs.jsonl").read_text())
-    assert pair["chosen"][0]["content"] == "add(a=2, b=3)"
-    assert pair["rejected"][0]["content"] == "final_answer(answer=6)"
+    def pairs(**export) -> list[tuple[str, str]]:
+        config = PipelineConfig(teacher="T", student="S", negatives={"samples": 2}, export=export)
+        export_pairs(config, tmp_path)
+        rows = [json.loads(line) for line in (tmp_path / "pairs" / "pairs.jsonl").read_text().splitlines()]
+        return sorted((r["chosen"][0]["content"], r["rejected"][0]["content"]) for r in rows)
+
+    write("generate", ("final_answer(answer=4)",))
+    write("negatives", ("add(a=2, b=3)", "final_answer(answer=5)"), ("multiply(a=2, b=3)", "final_answer(answer=6)"))
+    assert pairs() == []  # the teacher was never right
+    assert pairs(chosen_from=["generate", "negatives"]) == [("add(a=2, b=3)", "multiply(a=2, b=3)")]
+    assert pairs(chosen_from=["generate", "negatives"], rejected_from=["generate", "negatives"]) == [
+        ("add(a=2, b=3)", "final_answer(answer=4)"),
+        ("add(a=2, b=3)", "multiply(a=2, b=3)"),
+    ]
 
 
 def test_native_protocol_with_the_reference_model_is_refused_before_any_stage(tmp_path):
