@@ -34,7 +34,8 @@ def chain_facts(trace: Trace) -> dict[str, object]:
         "failed_queries": sum(step.error is not None for step in queries),
         "schema_first": bool(calls) and calls[0] in SCHEMA_TOOLS,
         "finished": trace.status == "finished" and "final_answer" in calls,
-        "guessed": trace.answer is not None and not TASK.answer_derived(trace),
+        "guessed": (guessed := trace.answer is not None and not TASK.answer_derived(trace)),
+        "guessed_after_error": guessed and any(step.error is not None for step in queries),
         "steps": len(trace.steps),
         "first_call": calls[0] if calls else "(none)",
     }
@@ -62,6 +63,7 @@ def summary(traces: list[Trace]) -> dict[str, object]:
         "chains with a failed query": share("failed_queries"),
         "ended with final_answer": share("finished"),
         "answered what no query returned": share("guessed"),
+        "  ...after a failed query": share("guessed_after_error"),
         "mean steps": f"{sum(f['steps'] for f in facts) / n:.2f}",
         "first calls": dict(Counter(f["first_call"] for f in facts).most_common(4)),
     }
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         traces = read(path)
         print(f"== {path} ({traces[0].model if traces else 'empty'})")
         for key, value in summary(traces).items():
-            print(f"  {key:28} {value}")
+            print(f"  {key:34} {value}")
         if args.templates:
             for name, value in by_template(traces).items():
                 print(f"    {name:34} {value}")

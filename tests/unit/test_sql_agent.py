@@ -122,3 +122,26 @@ def test_a_sample_of_a_split_spans_the_whole_file_not_its_first_templates(task):
     assert [p.id for p in sample] != [p.id for p in task.problems("train", 120, seed=1)]
     order = {p.id: i for i, p in enumerate(everything)}
     assert [order[p.id] for p in sample] == sorted(order[p.id] for p in sample)  # kept in file order
+
+
+def test_chain_reading_counts_a_guess_after_a_failed_query(task, scripted, tmp_path):
+    import read_chains
+
+    problem = next(p for p in task.problems("test", 200) if p.meta.get("grade") == "number")
+    gave_up = solve(
+        problem,
+        Context(task=SPEC),
+        model=scripted('run_query(sql="SELECT nam FROM customers")', "list_tables()", "final_answer(answer=1)"),
+    )
+    solved = solve(
+        problem,
+        Context(task=SPEC),
+        model=scripted(f'run_query(sql="{problem.meta["sql"]}")', f"final_answer(answer={json.dumps(problem.answer)})"),
+    )
+    facts = read_chains.chain_facts(gave_up)
+    assert facts["guessed_after_error"] and facts["failed_queries"] == 1 and not facts["schema_first"]
+    assert not read_chains.chain_facts(solved)["guessed"]
+    path = tmp_path / "traces.jsonl"
+    path.write_text("".join(json.dumps(t.to_dict()) + "\n" for t in (gave_up, solved)))
+    summary = read_chains.summary(read_chains.read(path))
+    assert summary["right and derived"] == "1/2" and summary["  ...after a failed query"] == "1/2"
