@@ -133,11 +133,8 @@ def test_chain_reading_counts_a_guess_after_a_failed_query(task, scripted, tmp_p
         Context(task=SPEC),
         model=scripted('run_query(sql="SELECT nam FROM customers")', "list_tables()", "final_answer(answer=1)"),
     )
-    solved = solve(
-        problem,
-        Context(task=SPEC),
-        model=scripted(f'run_query(sql="{problem.meta["sql"]}")', f"final_answer(answer={json.dumps(problem.answer)})"),
-    )
+    query, answer = f'run_query(sql="{problem.meta["sql"]}")', f"final_answer(answer={json.dumps(problem.answer)})"
+    solved = solve(problem, Context(task=SPEC), model=scripted(query, answer))
     facts = read_chains.chain_facts(gave_up)
     assert facts["guessed_after_error"] and facts["failed_queries"] == 1 and not facts["schema_first"]
     assert not read_chains.chain_facts(solved)["guessed"]
