@@ -209,3 +209,17 @@ def test_export_command_stats_bad_lines_and_langsmith_examples(traces, tmp_path,
     assert {e["inputs"]["problem_id"] for e in shown} == {"p1", "p2"}
     assert shown[0]["outputs"]["answer"] in ("5", "8") and shown[0]["outputs"]["chain"][0]["role"] == "system"
     assert main(["export", str(tmp_path / "nope"), "--out", str(tmp_path / "q")]) == 2
+
+
+def test_rejected_chains_pooled_from_several_runs(traces, tmp_path):
+    def run(name: str, *keys: str) -> str:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "traces.jsonl").write_text("".join(json.dumps(traces[k].to_dict()) + "\n" for k in keys))
+        return str(tmp_path / name)
+
+    teacher, student, other = run("t", "good"), run("s", "bad"), run("o", "bad2")
+    out = tmp_path / "p"
+    args = ["export", teacher, "--rejected-from", student, "--rejected-from", other, "--max-pairs-per-problem", "9"]
+    assert main([*args, "--out", str(out)]) == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["rejected_sources"] == [student, other] and stats["pairs"] == 2
