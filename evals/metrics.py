@@ -114,7 +114,7 @@ def paired_outcomes(right_a: dict[str, bool], right_b: dict[str, bool]) -> dict[
         "only_a": only_a,
         "only_b": only_b,
         "neither": sum(not right_a[i] and not right_b[i] for i in shared),
-        "mcnemar_p": round(mcnemar_exact(only_a, only_b), 6),
+        "mcnemar_p": mcnemar_exact(only_a, only_b),  # unrounded: a strong result is 1e-7, not 0
         "wilcoxon_p": wilcoxon_p(scores_a, scores_b),
         "difference": round((only_b - only_a) / len(shared), 4) if shared else 0.0,
         "difference_ci_low": round(low, 4),

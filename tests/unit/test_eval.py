@@ -312,3 +312,13 @@ def test_native_call_format_binds_the_tools_for_every_model(tmp_path, sums):
     manifest = json.loads((tmp_path / "eval" / "traces" / model_dir("openai:right") / "manifest.json").read_text())
     assert manifest["config"]["call_format"] == "native"
     assert results["models"]["openai:right"]["math"]["problems"] == 2
+
+
+def test_a_strong_paired_result_keeps_its_p_value():
+    """28 newly right against 1 newly wrong: exact McNemar p is about 1.1e-7, and must not print as 0."""
+    from fcdpo.evals.metrics import paired_outcomes
+
+    before = {f"q{i}": i < 1 for i in range(60)}
+    after = {f"q{i}": 1 <= i < 29 for i in range(60)}
+    p = paired_outcomes(before, after)["mcnemar_p"]
+    assert 1e-7 < p < 1.2e-7
