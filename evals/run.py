@@ -26,6 +26,7 @@ from fcdpo.evals.decontamination import overlap
 from fcdpo.evals.metrics import paired, paired_outcomes, regrade, task_figures
 from fcdpo.evals.report import bfcl_markdown, markdown, plot_accuracy
 from fcdpo.evals.stats import mcnemar_exact, wilson
+from fcdpo.graphs.context import CALL_FORMATS
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate, select_problems
 from fcdpo.graphs.traces_io import TRACES, read_traces
 from fcdpo.models import parse_spec
@@ -51,7 +52,7 @@ class EvalSettings:
         default="text",
         metadata={
             "help": "call protocol: text, or native (the chat template's tool calls) for students trained with it",
-            "choices": ["text", "native"],
+            "choices": list(CALL_FORMATS),
         },
     )
 

@@ -207,9 +207,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     # 4. Teacher, student before and after, on the same held-out problems with the same grader.
     done = stage("eval")
     ev = dict(config.eval)
-    # Models are evaluated in the protocol the student was trained in unless eval.call_format says otherwise.
-    ev.setdefault("call_format", gen.get("call_format", "text"))
-    settings = EvalSettings(**{k: v for k, v in ev.items() if k not in ("models", "datasets")})
+    settings = eval_settings(config)
     options = RunOptions(concurrency=settings.concurrency, base_url=config.base_url, progress=progress)
     # `eval.models`: more models to compare with, e.g. a real teacher when `reference` wrote the chains.
     models = [config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}"]
@@ -270,6 +268,15 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
 
     write_report(config, out, results, stats, timings)
     return results
+
+
+def eval_settings(config: PipelineConfig) -> EvalSettings:
+    """The eval: section as settings; models are evaluated in the protocol the student was trained in
+    (generate.call_format) unless eval.call_format says otherwise.
+    """
+    ev = {k: v for k, v in config.eval.items() if k not in ("models", "datasets")}
+    ev.setdefault("call_format", config.generate.get("call_format", "text"))
+    return EvalSettings(**ev)
 
 
 def export_pairs(config: PipelineConfig, out: Path) -> dict[str, Any]:

@@ -296,8 +296,8 @@ def test_model_dir_of_a_long_spec_is_visible_and_distinct():
 
 
 def test_native_call_format_binds_the_tools_for_every_model(tmp_path, sums):
-    """`fcdpo eval --call-format native` (and a pipeline whose student was trained native) sends the task's
-    tools with every request, as a student trained on its chat template's tool calls expects.
+    """`fcdpo eval --call-format native` sends the task's tools with every request, as a student trained on
+    its chat template's tool calls expects.
     """
     bodies = []
 

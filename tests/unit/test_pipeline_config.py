@@ -12,7 +12,7 @@ import yaml
 
 from fcdpo.errors import UserError
 from fcdpo.graphs import Context, solve
-from fcdpo.pipeline import PipelineConfig, before_after, claim_run_dir, export_pairs
+from fcdpo.pipeline import PipelineConfig, before_after, claim_run_dir, eval_settings, export_pairs
 from fcdpo.types import Problem
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -211,3 +211,10 @@ def test_native_protocol_with_the_reference_model_is_refused_before_any_stage(tm
         PipelineConfig.load(bad)
     bad.write_text(yaml.safe_dump({**preset, "eval": {"models": ["reference"], "call_format": "text"}}))
     assert PipelineConfig.load(bad).eval["call_format"] == "text"
+
+
+def test_models_are_evaluated_in_the_students_training_protocol_unless_told():
+    native = {"teacher": "T", "student": "S", "generate": {"call_format": "native"}}
+    assert eval_settings(PipelineConfig(**native)).call_format == "native"
+    assert eval_settings(PipelineConfig(**native, eval={"call_format": "text"})).call_format == "text"
+    assert eval_settings(PipelineConfig(teacher="T", student="S", eval={"problems": 5})).call_format == "text"
