@@ -25,7 +25,8 @@ def chain_fingerprint(tasks: list[str]) -> str:
     """
     digest = hashlib.sha256()
     for name in sorted(set(tasks)):
-        digest.update(prompts.system_prompt(get_task(name)).encode())
+        for call_format in ("text", "native"):
+            digest.update(prompts.system_prompt(get_task(name), call_format).encode())
     for module in CHAIN_CODE:
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()[:16]

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langgraph.runtime import Runtime
 
 from fcdpo.graphs.context import Context
-from fcdpo.graphs.prompts import RESULT_PREFIX, system_prompt, user_prompt
+from fcdpo.graphs.prompts import RESULT_PREFIX, native_tools, system_prompt, user_prompt
 from fcdpo.graphs.state import State
 from fcdpo.models import load_chat_model
 from fcdpo.models.local_chat import LocalChatModel
@@ -58,7 +58,7 @@ def start(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     workspace = task.new_workspace(problem)
     question = user_prompt(task.present(state.question), problem.meta.get("context"))
     return {
-        "messages": [SystemMessage(system_prompt(task)), HumanMessage(question)],
+        "messages": [SystemMessage(system_prompt(task, runtime.context.call_format)), HumanMessage(question)],
         "workspace": task.save_workspace(workspace),
         "status": "running",
     }
@@ -71,12 +71,12 @@ def make_reason(model: BaseChatModel | None):
         """Ask the model for its next call."""
         context = runtime.context
         llm = model or model_for(context)
-        functions = get_task(context.task).all_functions()
+        task = get_task(context.task)
         options: dict[str, Any] = {}
+        if isinstance(llm, LocalChatModel):  # one call per reply: stop generating after the first complete one
+            options["stop_after_call"] = [f.name for f in task.all_functions()]
         if context.call_format == "native":
-            llm = llm.bind_tools([f.json_schema() for f in functions])
-        elif isinstance(llm, LocalChatModel):
-            options["stop_after_call"] = [f.name for f in functions]
+            llm = llm.bind_tools(native_tools(task))
         # A model that goes on to invent the next result is cut there: that text is ours to write.
         reply = llm.invoke(state.messages, stop=[f"\n{RESULT_PREFIX}"], **options)
         return {"messages": [reply]}

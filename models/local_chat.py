@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +29,9 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from fcdpo.models.loading import load_pretrained
 from fcdpo.tools.base import Signature
-from fcdpo.tools.protocol import Call, call_end, parse_call
+from fcdpo.tools.protocol import Call, call_end, call_start, parse_call
+
+_ONLY_TAGS = re.compile(r"\s*(?:(?:<[^<>]*>|```[\w-]*)\s*)*")  # tags and code fences: markup, not prose
 
 
 def message_text(content: Any) -> str:
@@ -160,6 +163,13 @@ class LocalChatModel(BaseChatModel):
         if tools:
             parsed = parse_call(text, {t["function"]["name"]: Signature.from_json_schema(t) for t in tools})
             if isinstance(parsed, Call):
+                if lm.renders_tools:
+                    # The template writes the call from `tool_calls` when it renders this turn again (history,
+                    # training pairs); left in the content too, the call would be there twice. Only prose
+                    # before the call stays; a stray tag or fence there (`<tool_response>`, ```json) is not prose.
+                    text = text[: call_start(text, parsed.name) or 0]
+                    if _ONLY_TAGS.fullmatch(text):
+                        text = ""
                 tool_calls = [
                     {
                         "name": parsed.name,

@@ -244,7 +244,8 @@ def complete(
     stop = [request.stop] if isinstance(request.stop, str) else list(request.stop or [])
     llm = _sampled(model, request)
     if use_tools and call_format == "native":
-        reply = llm.bind_tools(request.tools).invoke(history, stop=stop or None)
+        options = {"stop_after_call": list(tools)} if isinstance(llm, LocalChatModel) else {}
+        reply = llm.bind_tools(request.tools).invoke(history, stop=stop or None, **options)
     elif use_tools:
         reply = _text_protocol_reply(llm, history, tools, stop, protocol)
     else:

@@ -74,8 +74,10 @@ class Function:
             parts.append(text)
         return f"{self.name}({', '.join(parts)}): {self.description} Example: {self.example}"
 
-    def json_schema(self) -> dict[str, Any]:
-        """OpenAI-style tool schema, for native tool calling and chat templates."""
+    def json_schema(self, with_example: bool = True) -> dict[str, Any]:
+        """OpenAI-style tool schema, for native tool calling and chat templates; the description ends with the
+        example call in the text protocol's syntax unless `with_example` is False.
+        """
         types = {"float": "number", "int": "integer", "str": "string", "bool": "boolean", "list": "array"}
         props = {}
         for p in self._params:
@@ -88,7 +90,7 @@ class Function:
             "type": "function",
             "function": {
                 "name": self.name,
-                "description": f"{self.description} Example: {self.example}",
+                "description": f"{self.description} Example: {self.example}" if with_example else self.description,
                 "parameters": {"type": "object", "properties": props, "required": list(self.signature.required)},
             },
         }

@@ -67,10 +67,14 @@ class ToolFunction:
         """The prompt line: `name(a: string, b: integer = 3): description Example: ...`."""
         return schema_line(self.name, self._parameters, f"{self.description} Example: {self.example}")
 
-    def json_schema(self) -> dict[str, Any]:
-        """OpenAI-style tool schema (langchain-core's), with the example in the description."""
+    def json_schema(self, with_example: bool = True) -> dict[str, Any]:
+        """OpenAI-style tool schema (langchain-core's), with the example in the description unless `with_example`
+        is False.
+        """
         schema = convert_to_openai_tool(self.tool)
-        schema["function"]["description"] = f"{self.description} Example: {self.example}"
+        schema["function"]["description"] = (
+            f"{self.description} Example: {self.example}" if with_example else self.description
+        )
         return schema
 
     def run(self, args: dict[str, Any], workspace: Any = None) -> Any:

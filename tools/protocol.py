@@ -52,6 +52,8 @@ def protocol_prompt(kind: str, functions: list[str], example: str, examples: str
 
 _CALL_START = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\(")
 _TOOL_CALL_TAG = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
+_TOOL_CALL_BLOCK = re.compile(r"<tool_call>.*?</tool_call>", re.DOTALL)
+_JSON_CALL_START = re.compile(r'\{\s*"name"\s*:')
 _FENCE_LINE = re.compile(r"^\s*```[\w-]*\s*$", re.MULTILINE)
 
 
@@ -100,12 +102,36 @@ def parse_call(text: Any, signatures: Mapping[str, Signature]) -> Call | CallErr
 
 
 def call_end(text: str, names: Collection[str]) -> int | None:
-    """Where the first complete call to one of `names` ends in `text` (exclusive), if there is one yet."""
+    """Where the first complete call ends in `text` (exclusive), if there is one yet: a call to one of
+    `names`, a `<tool_call>...</tool_call>` block or a reply that opens with a JSON call object (chat
+    templates' native formats), whichever ends first.
+    """
+    ends = []
+    tagged = _TOOL_CALL_BLOCK.search(text)
+    if tagged:
+        ends.append(tagged.end())
+    bare = text.lstrip()
+    if bare.startswith("{"):
+        try:
+            obj, length = _first_json_object(bare)
+        except (ValueError, RecursionError):
+            pass  # not complete yet, or not JSON
+        else:
+            if isinstance(obj, dict) and "name" in obj:
+                ends.append(len(text) - len(bare) + length)
     for match in _CALL_START.finditer(text):
         if resolve_name(match.group(1), names):
             end = _closing_paren(text, match.end() - 1)
-            return None if end is None else end + 1
-    return None
+            if end is not None:
+                ends.append(end + 1)
+            break
+    return min(ends, default=None)
+
+
+def call_start(text: str, name: str) -> int | None:
+    """Where the first call to `name` begins in `text` (a `<tool_call>` tag, a JSON object or `name(`), if any."""
+    match = re.search(rf'<tool_call>|\{{\s*"name"|(?<![\w.]){re.escape(name)}\s*\(', text, re.IGNORECASE)
+    return match.start() if match else None
 
 
 def resolve_name(name: str, names: Collection[str]) -> str | None:
@@ -154,6 +180,9 @@ def _parse(text: str, signatures: Mapping[str, Signature]) -> Call | CallError:
         else:
             source = text[match.start() : end + 1]
         return _parse_source(name, source, signatures)
+    embedded = _embedded_json_call(text, signatures)
+    if embedded is not None:
+        return embedded
     if unknown:
         return CallError(f"unknown function '{unknown}'; available: {', '.join(signatures)}")
     example = next(iter(signatures), "final_answer")
@@ -167,7 +196,7 @@ def _parse_json_call(text: str, signatures: Mapping[str, Signature]) -> Call | C
     if not candidate.startswith("{"):
         return None
     try:
-        obj = json.loads(candidate[: candidate.rfind("}") + 1])
+        obj = _first_json_object(candidate)[0]  # the first call: small models write several in a row
     except (ValueError, RecursionError):
         return CallError("could not read the JSON call") if tagged else None
     if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
@@ -185,6 +214,27 @@ def _parse_json_call(text: str, signatures: Mapping[str, Signature]) -> Call | C
     except _Reject as exc:
         return CallError(str(exc))
     return check_args(obj["name"], args, signatures)
+
+
+def _embedded_json_call(text: str, signatures: Mapping[str, Signature]) -> Call | CallError | None:
+    """A JSON call inside other text or tags (small models write `<tool_response>{"name": ...}</tool_response>`).
+
+    Only an object with "name" and "arguments" and no "description" counts: a copy of the tool list
+    (`{"name": ..., "description": ..., "parameters": ...}`) is not a call.
+    """
+    for match in _JSON_CALL_START.finditer(text):
+        try:
+            obj = _first_json_object(text[match.start() :])[0]
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(obj, dict) and "arguments" in obj and "description" not in obj:
+            return _parse_json_call(json.dumps(obj), signatures)
+    return None
+
+
+def _first_json_object(text: str) -> tuple[Any, int]:
+    """The JSON value `text` starts with and how many characters it takes; ValueError when there is none."""
+    return json.JSONDecoder().raw_decode(text)
 
 
 def _closing_paren(text: str, open_index: int) -> int | None:

@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from fcdpo.graphs.prompts import native_tools
 from fcdpo.models.local_chat import to_chat_dicts
 from fcdpo.tasks import get_task
 from fcdpo.types import Trace
@@ -51,7 +52,7 @@ def tools_column(trace: Trace) -> str:
     prompt the graph never shows (so the column is an empty list there).
     """
     if trace.sampling.get("call_format") == "native":
-        return json.dumps([f.json_schema() for f in get_task(trace.problem.task).all_functions()])
+        return json.dumps(native_tools(get_task(trace.problem.task)))
     return "[]"
 
 

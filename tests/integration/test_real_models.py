@@ -94,6 +94,8 @@ def test_bind_tools_returns_parsed_tool_calls():
     reply = model.invoke("What is 14 times 12? Use the multiply tool.")
     assert reply.tool_calls and reply.tool_calls[0]["name"] == "multiply"
     assert reply.tool_calls[0]["args"] == {"a": 14, "b": 12}
+    # Qwen's template writes the call from `tool_calls` when the turn is rendered again: not in the content too.
+    assert "<tool_call>" not in reply.content and '"name"' not in reply.content and "```" not in reply.content
 
 
 def test_pull_downloads_verifies_and_converts(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from fcdpo.graphs import Context, build_graph, solve
@@ -95,6 +96,26 @@ def test_native_tool_calls(scripted):
     assert {t["function"]["name"] for t in model.bound_tools} >= {"add", "final_answer"}
     feedback = model.seen[1][-1]
     assert isinstance(feedback, ToolMessage) and feedback.tool_call_id == "c1" and feedback.content == "Result: 17"
+    # The tools come through the chat template, without the text protocol's example calls, and the system
+    # prompt shows no second call syntax: its worked chains call as JSON objects.
+    assert all("Example:" not in t["function"]["description"] for t in model.bound_tools)
+    system = model.seen[0][0].content
+    assert "Reply with exactly one function call" not in system and "Functions:" not in system
+    assert '{"name": "multiply", "arguments": {"a": ' in system and "Result: " in system
+    assert "multiply(a=" not in system
+
+
+@pytest.mark.parametrize("task", ["math", "logic", "logic-cite", "examples/sql_agent/task.py:task"])
+def test_native_worked_examples_are_the_text_examples_as_json_calls(task):
+    from fcdpo.graphs.prompts import worked_examples
+    from fcdpo.tasks import get_task
+    from fcdpo.tools.protocol import parse_call
+
+    loaded = get_task(task)
+    signatures = {f.name: f.signature for f in loaded.all_functions()}
+    native = [json.loads(line) for line in worked_examples(loaded, "native").splitlines() if line.startswith("{")]
+    text_calls = [parse_call(call, signatures) for example in loaded.examples() for call, _ in example.calls]
+    assert [(c["name"], c["arguments"]) for c in native] == [(c.name, c.args) for c in text_calls]
 
 
 def test_trace_round_trips_through_json(scripted):

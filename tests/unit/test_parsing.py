@@ -43,6 +43,14 @@ OK = [
     ("add(a=1, b=2", "add", {"a": 1, "b": 2}),  # cut off before the closing parenthesis
     ("Final_answer(answer=false)", "final_answer", {"answer": False}),  # small models capitalize
     ("QUERY(subject='Anne', attribute='big')", "query", {"subject": "Anne", "attribute": "big"}),
+    # native-format noise: several JSON calls in a row (the first counts), a call in the wrong tags
+    (
+        '{"name": "add", "arguments": {"a": 1, "b": 2}}, {"name": "sqrt", "arguments": {"x": 9}}',
+        "add",
+        {"a": 1, "b": 2},
+    ),
+    ('<tool_response> {"name": "sqrt", "arguments": {"x": 9}} </tool_response>', "sqrt", {"x": 9}),
+    ('I will take the root: {"name": "sqrt", "arguments": {"x": 9}}', "sqrt", {"x": 9}),
 ]
 
 ERRORS = [
@@ -72,6 +80,12 @@ ERRORS = [
     ("<tool_call>{not json</tool_call>", "could not read the JSON call"),
     ("add(a=(1, 2, 3) * 2, b=1)", "numbers only"),
     ("fact(subject=-'Anne', attribute='big')", "only numbers can be negated"),
+    # a copy of the chat template's tool list is not a call
+    (
+        '<tools>\n{"type": "function", "function": {"name": "sqrt", "description": "Square root.", '
+        '"parameters": {"properties": {"x": {"type": "number"}}}}}\n</tools>',
+        "no function call found",
+    ),
 ]
 
 
@@ -119,3 +133,25 @@ def test_a_reply_stops_at_its_first_complete_call_whatever_the_letter_case():
     assert call_end("Final_answer(answer=1) and then more", names) == len("Final_answer(answer=1)")
     assert call_end("add(a=1, b=", names) is None  # not complete yet
     assert call_end("foo(x=1)", names) is None
+
+
+def test_a_native_reply_stops_at_its_first_complete_json_call():
+    from fcdpo.tools.protocol import call_end
+
+    names = {"add", "sqrt"}
+    first = '{"name": "add", "arguments": {"a": 1, "b": 2}}'
+    assert call_end(f'{first}, {{"name": "sqrt"', names) == len(first)
+    assert call_end(f"  {first}", names) == len(first) + 2
+    assert call_end('{"name": "add", "arguments": {"a": 1', names) is None  # not complete yet
+    tagged = f"<tool_call>\n{first}\n</tool_call>"
+    assert call_end(f"{tagged}\n<tool_call>", names) == len(tagged)
+    assert call_end('{"answer": 3}', names) is None  # JSON, but not a call
+
+
+def test_a_call_starts_at_its_tag_its_json_object_or_its_name():
+    from fcdpo.tools.protocol import call_start
+
+    assert call_start('Let me add. <tool_call>{"name": "add"}', "add") == len("Let me add. ")
+    assert call_start('So: {"name": "add", "arguments": {}}', "add") == len("So: ")
+    assert call_start("First add(a=1, b=2)", "add") == len("First ")
+    assert call_start("nothing here", "add") is None
