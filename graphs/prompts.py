@@ -27,9 +27,9 @@ NATIVE_PROMPT = """You solve {kind} step by step by calling the functions you ar
 
 def system_prompt(task: Task, call_format: str = "text") -> str:
     """The system prompt for a task in a call format ("text" or "native"): protocol, functions, few-shot chains."""
-    functions = task.all_functions()
     if call_format == "native":
         return NATIVE_PROMPT.format(kind=task.kind, examples=worked_examples(task, call_format))
+    functions = task.all_functions()
     return protocol_prompt(task.kind, [f.render() for f in functions], functions[0].example, worked_examples(task))
 
 

@@ -54,6 +54,7 @@ _CALL_START = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\(")
 _TOOL_CALL_TAG = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _TOOL_CALL_BLOCK = re.compile(r"<tool_call>.*?</tool_call>", re.DOTALL)
 _JSON_CALL_START = re.compile(r'\{\s*"name"\s*:')
+_JSON_DECODER = json.JSONDecoder()
 _FENCE_LINE = re.compile(r"^\s*```[\w-]*\s*$", re.MULTILINE)
 
 
@@ -130,7 +131,8 @@ def call_end(text: str, names: Collection[str]) -> int | None:
 
 def call_start(text: str, name: str) -> int | None:
     """Where the first call to `name` begins in `text` (a `<tool_call>` tag, a JSON object or `name(`), if any."""
-    match = re.search(rf'<tool_call>|\{{\s*"name"|(?<![\w.]){re.escape(name)}\s*\(', text, re.IGNORECASE)
+    pattern = rf"<tool_call>|{_JSON_CALL_START.pattern}|(?<![\w.]){re.escape(name)}\s*\("
+    match = re.search(pattern, text, re.IGNORECASE)
     return match.start() if match else None
 
 
@@ -201,6 +203,11 @@ def _parse_json_call(text: str, signatures: Mapping[str, Signature]) -> Call | C
         return CallError("could not read the JSON call") if tagged else None
     if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
         return CallError('a JSON call needs "name" and "arguments"') if tagged else None
+    return _json_object_call(obj, signatures)
+
+
+def _json_object_call(obj: dict[str, Any], signatures: Mapping[str, Signature]) -> Call | CallError:
+    """The call a JSON object with a string "name" makes: its "arguments" (or "parameters"), checked."""
     args = obj.get("arguments", obj.get("parameters", {}))
     if isinstance(args, str):
         try:
@@ -227,14 +234,19 @@ def _embedded_json_call(text: str, signatures: Mapping[str, Signature]) -> Call 
             obj = _first_json_object(text[match.start() :])[0]
         except (ValueError, RecursionError):
             continue
-        if isinstance(obj, dict) and "arguments" in obj and "description" not in obj:
-            return _parse_json_call(json.dumps(obj), signatures)
+        if (
+            isinstance(obj, dict)
+            and isinstance(obj.get("name"), str)
+            and "arguments" in obj
+            and "description" not in obj
+        ):
+            return _json_object_call(obj, signatures)
     return None
 
 
 def _first_json_object(text: str) -> tuple[Any, int]:
     """The JSON value `text` starts with and how many characters it takes; ValueError when there is none."""
-    return json.JSONDecoder().raw_decode(text)
+    return _JSON_DECODER.raw_decode(text)
 
 
 def _closing_paren(text: str, open_index: int) -> int | None:
