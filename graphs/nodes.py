@@ -92,11 +92,12 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     reply: AIMessage = state.messages[-1]
     text = reply.content if isinstance(reply.content, str) else str(reply.content)
     call_id = None
-    if runtime.context.call_format == "native" and reply.tool_calls:
+    native = runtime.context.call_format == "native"
+    if native and reply.tool_calls:
         first = reply.tool_calls[0]
         call_id, parsed = first.get("id"), check_args(first["name"], first["args"], signatures)
     else:
-        parsed = parse_call(text, signatures)
+        parsed = parse_call(text, signatures, native=native)
 
     update: dict[str, Any] = {}
     step = Step(index=len(state.steps), text=text, call=None)

@@ -94,10 +94,14 @@ class _Reject(Exception):
     """Internal: an argument that is not an acceptable literal."""
 
 
-def parse_call(text: Any, signatures: Mapping[str, Signature]) -> Call | CallError:
-    """The first call to a known function in `text`, or a CallError saying what is wrong."""
+def parse_call(text: Any, signatures: Mapping[str, Signature], *, native: bool = False) -> Call | CallError:
+    """The first call to a known function in `text`, or a CallError saying what is wrong.
+
+    `native`: the model was shown tools in its chat template's format, so a missing call is pointed
+    out with a JSON call as the example instead of the text protocol's `name(...)`.
+    """
     try:
-        return _parse(str(text)[:MAX_TEXT], signatures)
+        return _parse(str(text)[:MAX_TEXT], signatures, native)
     except Exception as exc:  # the contract is "never raises": anything odd is a bad call
         return CallError(f"could not read a function call ({type(exc).__name__})")
 
@@ -164,7 +168,7 @@ def _show(sig: Signature) -> str:
     return f"({', '.join(sig.params)})"
 
 
-def _parse(text: str, signatures: Mapping[str, Signature]) -> Call | CallError:
+def _parse(text: str, signatures: Mapping[str, Signature], native: bool) -> Call | CallError:
     json_call = _parse_json_call(text, signatures)
     if json_call is not None:
         return json_call
@@ -188,6 +192,10 @@ def _parse(text: str, signatures: Mapping[str, Signature]) -> Call | CallError:
     if unknown:
         return CallError(f"unknown function '{unknown}'; available: {', '.join(signatures)}")
     example = next(iter(signatures), "final_answer")
+    if native:
+        return CallError(
+            f'no tool call found; reply with exactly one call such as {{"name": "{example}", "arguments": {{...}}}}'
+        )
     return CallError(f"no function call found; reply with exactly one call such as {example}(...)")
 
 

@@ -105,6 +105,18 @@ def test_native_tool_calls(scripted):
     assert "multiply(a=" not in system
 
 
+def test_native_reply_without_a_call_is_shown_a_json_call(scripted):
+    # The text protocol's `name(...)` hint would contradict the native prompt's JSON calls.
+    model = scripted(
+        "<tools></tools>",
+        AIMessage(content="", tool_calls=[{"name": "final_answer", "args": {"answer": "17"}, "id": "c1"}]),
+    )
+    trace = run(model, call_format="native")
+    assert trace.verdict == "correct"
+    hint = model.seen[1][-1].content
+    assert hint.startswith("Error: no tool call found") and '{"name": "' in hint and "(...)" not in hint
+
+
 @pytest.mark.parametrize("task", ["math", "logic", "logic-cite", "examples/sql_agent/task.py:task"])
 def test_native_worked_examples_are_the_text_examples_as_json_calls(task):
     from fcdpo.graphs.prompts import worked_examples

@@ -101,6 +101,15 @@ def test_bad_calls_give_a_message(text, fragment):
     assert fragment in result.message
 
 
+def test_a_missing_call_is_hinted_in_the_callers_format():
+    text_hint = parse_call("The answer is 42.", SIGS).message
+    native_hint = parse_call("The answer is 42.", SIGS, native=True).message
+    assert text_hint.endswith("(...)") and '"name"' not in text_hint
+    assert '{"name": "' in native_hint and '"arguments": {...}}' in native_hint
+    # every other message is the same in both formats
+    assert parse_call("launch(x=1)", SIGS, native=True) == parse_call("launch(x=1)", SIGS)
+
+
 def test_the_table_is_large_enough():
     assert len(OK) + len(ERRORS) >= 30
 
