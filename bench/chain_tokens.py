@@ -42,7 +42,8 @@ def chain_tokens(traces_file: Path, tokenizer) -> dict[str, int]:
             totals["decoded"] += with_reply - prompt
             seen = with_reply
         system = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
-        systems[system] = count(messages[:1]) if system else 0
+        if system not in systems:  # chains of one task share it: count it once
+            systems[system] = count(messages[:1]) if system else 0
         totals["system"] += systems[system]
     totals["distinct_system"] = sum(systems.values())
     totals["irreducible_prefill"] = totals["new"] - totals["system"] + totals["distinct_system"]
