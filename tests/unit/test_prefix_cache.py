@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from fcdpo.models.prefix_cache import MIN_REUSE, PrefixCache, common_prefix
+from types import SimpleNamespace
+
+import torch
+
+from fcdpo.models.prefix_cache import MIN_REUSE, PrefixCache, cache_bytes, common_prefix
 
 
 class FakeKV:
     """Holds the token ids it covers; crop(-n) drops n from the end, as DynamicCache does."""
 
-    def __init__(self, ids):
+    def __init__(self, ids, bytes_per_token=0):
         self.ids = list(ids)
+        # One layer whose keys and values take bytes_per_token together, as a real cache's tensors would.
+        half = torch.zeros(len(self.ids), bytes_per_token // 2, dtype=torch.uint8)
+        self.layers = [SimpleNamespace(keys=half, values=half.clone())]
 
     def get_seq_length(self):
         return len(self.ids)
@@ -61,3 +68,24 @@ def test_an_entry_replaces_the_entries_it_extends():
     for ids in (step1, other, step2):
         cache.put(ids, FakeKV(ids))
     assert list(cache._entries) == [tuple(other), tuple(step2)]
+
+
+def test_the_byte_budget_evicts_the_oldest_and_refuses_an_entry_larger_than_all_of_it():
+    cache = PrefixCache(max_bytes=10_000)
+    first, second, third = (list(range(start, start + 40)) for start in (100, 200, 300))
+    cache.put(first, FakeKV(first, bytes_per_token=100))  # 4,000 bytes
+    cache.put(second, FakeKV(second, bytes_per_token=100))  # 8,000 in all
+    assert cache_bytes(cache._entries[tuple(first)]) == 4_000
+    cache.put(third, FakeKV(third, bytes_per_token=100))  # 12,000: the oldest goes
+    assert list(cache._entries) == [tuple(second), tuple(third)]
+    huge = list(range(1000, 1200))
+    cache.put(huge, FakeKV(huge, bytes_per_token=100))  # 20,000 alone: nothing can hold it
+    assert list(cache._entries) == [] and cache.take(huge) == (None, 0)
+
+
+def test_cache_bytes_reads_a_real_transformers_cache():
+    from transformers import DynamicCache
+
+    kv = DynamicCache()
+    kv.update(torch.zeros(1, 2, 5, 64), torch.zeros(1, 2, 5, 64), 0)  # fp32 keys and values of 5 tokens
+    assert cache_bytes(kv) == 2 * 2 * 5 * 64 * 4
