@@ -1,5 +1,6 @@
 """The llama.cpp backend on real packaged models: the graph on both tasks, greedy and seeded determinism,
-and a LoRA adapter that moves llama.cpp's next-token logits the way it moves transformers'.
+a LoRA adapter that moves llama.cpp's next-token logits the way it moves transformers', and one trained by
+`fcdpo train` that changes both backends' replies alike.
 """
 
 from __future__ import annotations
@@ -115,6 +116,31 @@ def test_a_tuned_spec_loads_on_llamacpp(tmp_path):
     base = load_chat_model(SMOL, max_new_tokens=12).invoke(prompt).content
     tuned = load_chat_model(f"{SMOL}+{adapter}", max_new_tokens=12).invoke(prompt).content
     assert isinstance(tuned, str) and tuned != base
+
+
+def test_an_adapter_from_fcdpo_train_teaches_both_backends_the_same_call(tmp_path):
+    """A real `fcdpo train` run, on pairs whose chosen first steps are calls, turns the base's prose into a
+    call on transformers and on llama.cpp alike (10 steps at lr 1e-3: the 3-step adapter of the training
+    tests moves the logits less than the two backends differ, so it cannot tell a conversion error).
+    """
+    from fcdpo.graphs import Context, solve
+    from fcdpo.types import Problem
+    from tests.scripted import small_pairs
+
+    run = tmp_path / "run"
+    pairs = small_pairs(tmp_path, "step")
+    fcdpo("train", "--student", "smollm2-135m", "--pairs", str(pairs), "--out", str(run), "--max-steps", "10",
+          "--lr", "1e-3", "--batch-size", "1", "--grad-accum", "1")  # fmt: skip
+    problem = Problem("p1", "math", "A pen costs $3. How much do 4 pens cost?", "12")
+
+    def first_call(spec: str):
+        return solve(problem, Context(model=spec, task="math", max_steps=1)).steps[0].call
+
+    assert first_call("smollm2-135m") is None and first_call(SMOL) is None  # the base answers in prose
+    on_transformers = first_call(f"smollm2-135m+{run / 'adapter'}")
+    on_llamacpp = first_call(f"{SMOL}+{run / 'adapter'}")
+    assert on_transformers is not None and on_llamacpp is not None
+    assert on_llamacpp["name"] == on_transformers["name"]
 
 
 def test_a_step_after_another_chain_restores_its_kv_snapshot_exactly():
