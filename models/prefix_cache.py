@@ -74,16 +74,15 @@ class PrefixCache:
         """Keep `cache`, which holds the key/values of exactly `ids`; entries holding a prefix of
         `ids` go, since this one serves every prompt they could (so one chain keeps one entry).
         """
-        key = tuple(ids)
+        key, size = tuple(ids), cache_bytes(cache)
+        if size > self.max_bytes:
+            return  # larger than the whole budget: keeping it would only flush every other chain's entry
         with self._lock:
             for old in [old for old in self._entries if len(old) <= len(key) and key[: len(old)] == old]:
                 self._drop(old)
-            self._entries[key], self._sizes[key] = cache, cache_bytes(cache)
-            # The oldest go first; an entry larger than the whole budget is not kept.
-            while self._entries and (
-                len(self._entries) > self.max_entries or sum(self._sizes.values()) > self.max_bytes
-            ):
-                self._drop(next(iter(self._entries)))
+            self._entries[key], self._sizes[key] = cache, size
+            while len(self._entries) > self.max_entries or sum(self._sizes.values()) > self.max_bytes:
+                self._drop(next(iter(self._entries)))  # the least recently used
 
     def _drop(self, key: tuple[int, ...]) -> None:
         del self._entries[key], self._sizes[key]

@@ -70,7 +70,7 @@ def test_an_entry_replaces_the_entries_it_extends():
     assert list(cache._entries) == [tuple(other), tuple(step2)]
 
 
-def test_the_byte_budget_evicts_the_oldest_and_refuses_an_entry_larger_than_all_of_it():
+def test_the_byte_budget_evicts_the_oldest_and_an_entry_larger_than_all_of_it_is_not_kept():
     cache = PrefixCache(max_bytes=10_000)
     first, second, third = (list(range(start, start + 40)) for start in (100, 200, 300))
     cache.put(first, FakeKV(first, bytes_per_token=100))  # 4,000 bytes
@@ -79,8 +79,8 @@ def test_the_byte_budget_evicts_the_oldest_and_refuses_an_entry_larger_than_all_
     cache.put(third, FakeKV(third, bytes_per_token=100))  # 12,000: the oldest goes
     assert list(cache._entries) == [tuple(second), tuple(third)]
     huge = list(range(1000, 1200))
-    cache.put(huge, FakeKV(huge, bytes_per_token=100))  # 20,000 alone: nothing can hold it
-    assert list(cache._entries) == [] and cache.take(huge) == (None, 0)
+    cache.put(huge, FakeKV(huge, bytes_per_token=100))  # 20,000 alone: nothing can hold it, nothing is flushed
+    assert list(cache._entries) == [tuple(second), tuple(third)] and cache.take(huge) == (None, 0)
 
 
 def test_cache_bytes_reads_a_real_transformers_cache():
