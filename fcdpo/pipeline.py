@@ -125,9 +125,6 @@ class PipelineConfig:
                     parse_spec(spec)
             except UserError as exc:
                 raise UserError(f"{path}: {role}: {exc}") from None
-        call_format = (data.get("eval") or {}).get("call_format", (data.get("generate") or {}).get("call_format"))
-        if call_format == "native" and "reference" in [spec for _, spec in roles]:
-            raise UserError(f"{path}: model spec 'reference' writes text calls; it cannot run with call_format native")
         if isinstance(data.get("tasks"), str):
             data["tasks"] = [t.strip() for t in data["tasks"].split(",")]
         return cls(**{k: (v if v is not None else {}) for k, v in data.items()})

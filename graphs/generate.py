@@ -70,8 +70,7 @@ class GenerateConfig:
     )
 
     def __post_init__(self) -> None:
-        if parse_spec(self.model).kind == "reference" and self.call_format != "text":
-            raise UserError("model spec 'reference' writes text calls: use --call-format text")
+        parse_spec(self.model)  # an unknown spec is a user error before any chain runs
         for task in self.tasks:
             get_task(task)
         for name in ("problems", "samples", "max_steps", "max_new_tokens"):
@@ -195,7 +194,7 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
         base_url=options.base_url,
     )
     if parse_spec(config.model).kind == "reference":
-        model = reference_model(problem)
+        model = reference_model(problem, config.call_format)
     else:  # our own retry loop below owns retries, so the client makes none of its own
         model = load_chat_model(
             config.model,

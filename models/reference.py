@@ -6,10 +6,14 @@ depends on, query the engine, answer; math: its template's operations, then the 
 `reference` writes what a perfect teacher would, through the same graph, tools and verify node:
 chosen chains when no strong teacher is at hand, and an upper bound on what teacher chains can
 teach a student. A chat model sees only
-messages, so one scripted model (langchain-core's GenericFakeChatModel) is made per problem.
+messages, so one scripted model (langchain-core's GenericFakeChatModel) is made per problem. In the
+native call format its replies carry the calls as `tool_calls` with empty content, the shape a
+chat template renders and a native-format student writes, so its chains export to native pairs.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -17,14 +21,32 @@ from langchain_core.messages import AIMessage
 
 from fcdpo.errors import UserError
 from fcdpo.tasks import get_task
+from fcdpo.tools.protocol import Call, parse_call
 from fcdpo.types import Problem
 
 
-def reference_model(problem: Problem) -> BaseChatModel:
-    """A chat model that replies with `problem`'s gold calls, one per turn."""
+class _ScriptedToolCaller(GenericFakeChatModel):
+    """GenericFakeChatModel that accepts `bind_tools`: its script already holds the calls."""
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> _ScriptedToolCaller:
+        return self
+
+
+def _native_reply(call_text: str, problem: Problem, index: int) -> AIMessage:
+    task = get_task(problem.task)
+    parsed = parse_call(call_text, {f.name: f.signature for f in task.all_functions()})
+    if not isinstance(parsed, Call):  # the task's own gold chain must read back: a bug, not a user mistake
+        raise ValueError(f"{problem.task} reference call {call_text!r} does not parse: {parsed.message}")
+    return AIMessage("", tool_calls=[{"name": parsed.name, "args": parsed.args, "id": f"call_{index}"}])
+
+
+def reference_model(problem: Problem, call_format: str = "text") -> BaseChatModel:
+    """A chat model that replies with `problem`'s gold calls, one per turn, in `call_format`."""
     calls = get_task(problem.task).reference_calls(problem)
     if calls is None:
         raise UserError(
             f"model spec 'reference': the {problem.task} task cannot solve problem {problem.id} by itself; use a model"
         )
+    if call_format == "native":
+        return _ScriptedToolCaller(messages=iter([_native_reply(c, problem, i) for i, c in enumerate(calls)]))
     return GenericFakeChatModel(messages=iter([AIMessage(call) for call in calls]))

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.graphs.traces_io import read_traces, repair_tail
 from fcdpo.models import load_chat_model
 from fcdpo.tasks import get_task
+from fcdpo.training.pairs import make_pairs
 from tests.fake_openai import FakeOpenAI, adder, sum_problems
 
 
@@ -123,7 +125,6 @@ def test_bad_config_is_a_user_error(dataset):
         ({"tasks": ["chess"]}, "unknown task"),
         ({"dataset": "/no/file.jsonl"}, "no such file"),
         ({"split": "dev"}, "--split"),
-        ({"model": "reference", "call_format": "native"}, "writes text calls"),
     ]:
         with pytest.raises(UserError, match=message):
             config(dataset(1), **overrides)
@@ -149,6 +150,25 @@ def test_reference_teacher_writes_each_problems_gold_chain_through_the_graph(tmp
     assert all(
         get_task("math").answer_derived(t) and len(t.steps) >= 3 for t in math
     )  # 2-6 operations, then the answer
+
+
+def test_reference_teacher_in_the_native_format_writes_tool_calls_that_export_to_native_pairs(tmp_path):
+    """Native gold chains: calls as `tool_calls`, results as `tool` turns, the task's schemas in `tools`."""
+    run_generate(
+        GenerateConfig(model="reference", tasks=["logic-cite"], problems=6, samples=1, call_format="native"),
+        tmp_path / "run",
+        RunOptions(progress=False),
+    )
+    traces, _ = read_traces(tmp_path / "run" / "traces.jsonl")
+    assert len(traces) == 6 and all(t.verdict == "correct" for t in traces)
+    replies = [m for t in traces for m in t.messages[2:] if m.type == "ai"]
+    assert replies and all(m.content == "" and len(m.tool_calls) == 1 for m in replies)
+    assert [m.type for m in traces[0].messages[2:4]] == ["ai", "tool"]
+    wrong = [replace(t, verdict="incorrect", messages=t.messages[:3]) for t in traces]
+    pairs = make_pairs(traces, rejected_traces=wrong).pairs
+    assert len(pairs) == 6
+    assert {tool["function"]["name"] for tool in json.loads(pairs[0]["tools"])} >= {"sentence", "query"}
+    assert pairs[0]["chosen"][0]["tool_calls"][0]["function"]["name"] == "sentence"
 
 
 def test_reference_teacher_refuses_problems_its_task_cannot_solve(tmp_path, dataset):

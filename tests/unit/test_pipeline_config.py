@@ -203,14 +203,12 @@ def test_chosen_and_rejected_chains_come_from_the_stages_named(tmp_path, scripte
     ]
 
 
-def test_native_protocol_with_the_reference_model_is_refused_before_any_stage(tmp_path):
-    bad = tmp_path / "bad.yaml"
-    preset = {"teacher": "qwen2.5-coder-0.5b", "student": "smollm2-135m", "generate": {"call_format": "native"}}
-    bad.write_text(yaml.safe_dump({**preset, "eval": {"models": ["reference"]}}))
-    with pytest.raises(UserError, match=rf"{bad}: model spec 'reference' writes text calls"):
-        PipelineConfig.load(bad)
-    bad.write_text(yaml.safe_dump({**preset, "eval": {"models": ["reference"], "call_format": "text"}}))
-    assert PipelineConfig.load(bad).eval["call_format"] == "text"
+def test_the_reference_teacher_runs_in_the_native_protocol_too(tmp_path):
+    preset = tmp_path / "native.yaml"
+    preset.write_text(
+        yaml.safe_dump({"teacher": "reference", "student": "smollm2-135m", "generate": {"call_format": "native"}})
+    )
+    assert eval_settings(PipelineConfig.load(preset)).call_format == "native"
 
 
 def test_models_are_evaluated_in_the_students_training_protocol_unless_told():
