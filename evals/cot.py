@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
+from tqdm.auto import tqdm
 
 from fcdpo.evals.stats import wilson
 from fcdpo.graphs.prompts import user_prompt
@@ -70,6 +71,7 @@ def run_cot(
     budget: int,
     concurrency: int = 4,
     base_url: str | None = None,
+    progress: bool = False,
 ) -> list[dict[str, Any]]:
     """One greedy plain reply per problem, appended to `out` (JSONL; a re-run answers only what is missing)."""
     done = {}
@@ -102,7 +104,9 @@ def run_cot(
 
         print(f"fcdpo: plain chain-of-thought baseline of {spec} ({len(todo)} problems)", file=sys.stderr)
         with out.open("a", encoding="utf-8") as handle, ThreadPoolExecutor(max_workers=concurrency) as pool:
-            for record in pool.map(answer, todo):
+            for record in tqdm(
+                pool.map(answer, todo), total=len(todo), desc="cot", unit="reply", disable=not progress
+            ):
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
                 handle.flush()
                 done[record["id"]] = record

@@ -204,6 +204,7 @@ def cot_baseline(traces: dict[str, list], out: Path, options: RunOptions) -> dic
                 budget,
                 options.concurrency,
                 options.base_url,
+                options.progress,
             )
             figures.setdefault(spec, {})[task_name] = cot_figures(records, budget)
             chain_right = {t.problem.id: t.verdict == "correct" for t in mine}
