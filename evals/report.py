@@ -58,11 +58,7 @@ def markdown(results: dict[str, Any]) -> str:
         ]
         for c in results["comparisons"]:
             mde = "n/a" if c.get("min_detectable_effect") is None else f"±{c['min_detectable_effect']:.1%}"
-            difference = (
-                f"{c['difference']:+.1%} ({c['difference_ci_low']:+.1%} to {c['difference_ci_high']:+.1%})"
-                if "difference" in c
-                else "n/a"
-            )
+            difference = _difference(c if "difference" in c else None)
             lines.append(
                 f"| `{c['a']}` | `{c['b']}` | {c['task']} | {difference} | {mde} | {c['only_a']} | {c['only_b']} | "
                 f"{c['both']} "
@@ -83,24 +79,32 @@ def cot_markdown(results: dict[str, Any]) -> list[str]:
         "",
         "The same models without tools: plain chain-of-thought ending in one `Answer:` line, graded by the same "
         "strict grader (lenient: the last boxed value, label or number when the line is missing). Chains − CoT is "
-        "paired on the same problems:",
+        "paired on the same problems, against both readings:",
         "",
         "| model | task | chains | no tools (CoT) (95% CI) | lenient | no answer line | token budget "
-        "| chains − CoT (95% CI) | only CoT right | only chains right | McNemar p |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| chains − CoT (95% CI) | only CoT right | only chains right | McNemar p | chains − lenient CoT (95% CI) "
+        "| McNemar p |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for model, tasks in results["cot"].items():
         for task, f in tasks.items():
             chains = results["models"][model][task]
             c = pairs[(model, task)]
+            lenient = c.get("lenient") or {}
             lines.append(
                 f"| `{model}` | {task} | {chains['accuracy']:.1%} | {f['accuracy']:.1%} "
                 f"({f['ci_low']:.1%}–{f['ci_high']:.1%}) | {f['lenient_accuracy']:.1%} | "
-                f"{f['no_answer_line']}/{f['problems']} | {f['token_budget']} | {c['difference']:+.1%} "
-                f"({c['difference_ci_low']:+.1%} to {c['difference_ci_high']:+.1%}) | {c['only_a']} | {c['only_b']} "
-                f"| {_p(c['mcnemar_p'])} |"
+                f"{f['no_answer_line']}/{f['problems']} | {f['token_budget']} | {_difference(c)} | {c['only_a']} "
+                f"| {c['only_b']} | {_p(c['mcnemar_p'])} | {_difference(lenient)} | {_p(lenient.get('mcnemar_p'))} |"
             )
     return lines
+
+
+def _difference(c: dict[str, Any] | None) -> str:
+    """A paired difference with its bootstrap interval, or n/a (results written before it was measured)."""
+    if not c:
+        return "n/a"
+    return f"{c['difference']:+.1%} ({c['difference_ci_low']:+.1%} to {c['difference_ci_high']:+.1%})"
 
 
 def bfcl_markdown(results: dict[str, Any]) -> str:
@@ -119,6 +123,13 @@ def bfcl_markdown(results: dict[str, Any]) -> str:
                 f"| `{c['a']}` | `{c['b']}` | {c['category']} | {c['only_a']} | {c['only_b']} | {_p(c['mcnemar_p'])} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def short_label(spec: str) -> str:
+    """A model spec for a plot legend: an adapter keeps the last three parts of its path (`run/train/adapter`)."""
+    base, plus, adapter = spec.partition("+")
+    parts = adapter.rstrip("/").split("/")
+    return spec if not plus or len(parts) <= 3 else f"{base}+…/{'/'.join(parts[-3:])}"
 
 
 def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
@@ -142,19 +153,23 @@ def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
             [a - f["ci_low"] if f else 0 for a, f in zip(acc, figures, strict=True)],
             [f["ci_high"] - a if f else 0 for a, f in zip(acc, figures, strict=True)],
         ]
-        ax.bar(xs, acc, width, yerr=err, capsize=3, label=model)
-        # The same model without tools, as a marker on its bar: how much the calls add (or cost).
+        ax.bar(xs, acc, width, yerr=err, capsize=3, label=short_label(model))
+        # The same model without tools, as markers on its bar: how much the calls add (or cost).
         cot = [results.get("cot", {}).get(model, {}).get(task) for task in tasks]
-        marked = [(x, f["accuracy"]) for x, f in zip(xs, cot, strict=True) if f]
-        if marked:
-            ax.scatter(*zip(*marked, strict=True), marker="_", s=300, color="black", zorder=3,
-                       label="no tools (CoT)" if i == 0 else None)  # fmt: skip
+        for key, color, name in (
+            ("accuracy", "black", "no tools (CoT)"),
+            ("lenient_accuracy", "dimgray", "no tools, lenient"),
+        ):
+            marked = [(x, f[key]) for x, f in zip(xs, cot, strict=True) if f]
+            if marked:
+                ax.scatter(*zip(*marked, strict=True), marker="_" if key == "accuracy" else "x", s=120, color=color,
+                           zorder=3, label=name if i == 0 else None)  # fmt: skip
     ax.set_xticks(range(len(tasks)), tasks)
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy (95% Wilson CI)")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    # Below the axes: adapter specs are long paths, and a legend beside the bars squeezed them unreadable.
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out

@@ -209,7 +209,17 @@ def cot_baseline(traces: dict[str, list], out: Path, options: RunOptions) -> dic
             figures.setdefault(spec, {})[task_name] = cot_figures(records, budget)
             chain_right = {t.problem.id: t.verdict == "correct" for t in mine}
             cot_right = {r["id"]: r["correct"] for r in records}
-            comparisons.append({"model": spec, "task": task_name, **paired_outcomes(cot_right, chain_right)})
+            # A small model often ignores the `Answer:` line, so strict CoT can be ~0 while its prose is right as
+            # often as its chains: the lenient reading is paired too, so a reader sees both.
+            lenient_right = {r["id"]: r["lenient_correct"] for r in records}
+            comparisons.append(
+                {
+                    "model": spec,
+                    "task": task_name,
+                    **paired_outcomes(cot_right, chain_right),
+                    "lenient": paired_outcomes(lenient_right, chain_right),
+                }
+            )
     return {"cot": figures, "cot_comparisons": comparisons}
 
 

@@ -332,7 +332,7 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
         f = models[spec][task]
         grounded = f"{f.get('correct_grounded', '?')}/{f['correct']} grounded"
         cot = results.get("cot", {}).get(spec, {}).get(task)
-        plain = f"; no tools (CoT) {cot['accuracy']:.0%}" if cot else ""
+        plain = f"; no tools (CoT) {cot['accuracy']:.0%}, lenient {cot['lenient_accuracy']:.0%}" if cot else ""
         return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {grounded}{plain}"
 
     lines = [

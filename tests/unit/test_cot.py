@@ -94,8 +94,10 @@ def test_eval_baseline_cot_puts_plain_reasoning_beside_the_chains(tmp_path):
     assert (wrong["correct"], wrong["lenient_correct"], wrong["no_answer_line"]) == (3, 6, 3)
     pair = next(c for c in results["cot_comparisons"] if c["model"] == "openai:wrong")
     assert (pair["only_a"], pair["only_b"], pair["difference"]) == (3, 0, -0.5)  # chains − CoT
+    assert (pair["lenient"]["only_a"], pair["lenient"]["difference"]) == (6, -1.0)  # chains − lenient CoT
     text = markdown(results)
     assert "no tools (CoT)" in text and "| `openai:wrong` | math | 0.0% | 50.0%" in text
+    assert "| -100.0% (-100.0% to -100.0%) | 0.0312 |" in text  # the lenient reading, paired
     assert (tmp_path / "e" / "accuracy.png").is_file()
 
 
