@@ -21,6 +21,7 @@ from langchain_core.messages import AIMessage
 
 from fcdpo.errors import UserError
 from fcdpo.tasks import get_task
+from fcdpo.tools.base import Signature
 from fcdpo.tools.protocol import Call, parse_call
 from fcdpo.types import Problem
 
@@ -32,21 +33,22 @@ class _ScriptedToolCaller(GenericFakeChatModel):
         return self
 
 
-def _native_reply(call_text: str, problem: Problem, index: int) -> AIMessage:
-    task = get_task(problem.task)
-    parsed = parse_call(call_text, {f.name: f.signature for f in task.all_functions()})
+def _native_reply(call_text: str, signatures: dict[str, Signature], index: int) -> AIMessage:
+    parsed = parse_call(call_text, signatures)
     if not isinstance(parsed, Call):  # the task's own gold chain must read back: a bug, not a user mistake
-        raise ValueError(f"{problem.task} reference call {call_text!r} does not parse: {parsed.message}")
+        raise ValueError(f"reference call {call_text!r} does not parse: {parsed.message}")
     return AIMessage("", tool_calls=[{"name": parsed.name, "args": parsed.args, "id": f"call_{index}"}])
 
 
 def reference_model(problem: Problem, call_format: str = "text") -> BaseChatModel:
     """A chat model that replies with `problem`'s gold calls, one per turn, in `call_format`."""
-    calls = get_task(problem.task).reference_calls(problem)
+    task = get_task(problem.task)
+    calls = task.reference_calls(problem)
     if calls is None:
         raise UserError(
             f"model spec 'reference': the {problem.task} task cannot solve problem {problem.id} by itself; use a model"
         )
     if call_format == "native":
-        return _ScriptedToolCaller(messages=iter([_native_reply(c, problem, i) for i, c in enumerate(calls)]))
+        signatures = {f.name: f.signature for f in task.all_functions()}
+        return _ScriptedToolCaller(messages=iter([_native_reply(c, signatures, i) for i, c in enumerate(calls)]))
     return GenericFakeChatModel(messages=iter([AIMessage(call) for call in calls]))
