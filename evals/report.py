@@ -156,14 +156,14 @@ def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
         ax.bar(xs, acc, width, yerr=err, capsize=3, label=short_label(model))
         # The same model without tools, as markers on its bar: how much the calls add (or cost).
         cot = [results.get("cot", {}).get(model, {}).get(task) for task in tasks]
-        for key, color, name in (
-            ("accuracy", "black", "no tools (CoT)"),
-            ("lenient_accuracy", "dimgray", "no tools, lenient"),
+        for key, marker, color, name in (
+            ("accuracy", "_", "black", "no tools (CoT)"),
+            ("lenient_accuracy", "x", "dimgray", "no tools, lenient"),
         ):
             marked = [(x, f[key]) for x, f in zip(xs, cot, strict=True) if f]
             if marked:
-                ax.scatter(*zip(*marked, strict=True), marker="_" if key == "accuracy" else "x", s=120, color=color,
-                           zorder=3, label=name if i == 0 else None)  # fmt: skip
+                ax.scatter(*zip(*marked, strict=True), marker=marker, s=120, color=color, zorder=3,
+                           label=name if i == 0 else None)  # fmt: skip
     ax.set_xticks(range(len(tasks)), tasks)
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy (95% Wilson CI)")
