@@ -305,18 +305,25 @@ class LogicTask(Task):
 
     def examples(self) -> list[Example]:
         """A closed-world (false) and an open-world (unknown) worked chain, answered by the real engine."""
-        examples = []
-        for world, label, depth in (("closed", "false", 2), ("open", "unknown", 0)):
-            rng = random.Random(f"example:{world}")
-            while True:
-                theory = make_theory(rng, world, depth=2, max_facts=3, max_rules=1)
-                found = _candidates(theory, 2)
-                matches = [c for c in (found or {}).get(label, []) if c[3] == depth]
-                if matches:
-                    break
-            entity, attribute, positive, _ = matches[0]
-            examples.append(self.worked_example(self._problem(theory, rng, entity, attribute, positive, label, depth)))
-        return examples
+        return [
+            self.worked_example(
+                self.example_problem(f"example:{world}", world, label, depth, max_facts=3, max_rules=1)
+            )
+            for world, label, depth in (("closed", "false", 2), ("open", "unknown", 0))
+        ]
+
+    def example_problem(
+        self, seed: str, world: str, label: str, depth: int, max_facts: int, max_rules: int
+    ) -> Problem:
+        """The first small generated problem (from `seed`) whose answer is `label` at proof depth `depth`."""
+        rng = random.Random(seed)
+        while True:
+            theory = make_theory(rng, world, depth=2, max_facts=max_facts, max_rules=max_rules)
+            found = _candidates(theory, 2)
+            matches = [c for c in (found or {}).get(label, []) if c[3] == depth]
+            if matches:
+                entity, attribute, positive, _ = matches[0]
+                return self._problem(theory, rng, entity, attribute, positive, label, depth)
 
     def worked_example(self, problem: Problem) -> Example:
         """A few-shot chain: every fact and rule stated, then query and answer."""
@@ -355,15 +362,19 @@ def relevant_part(theory: Theory, entity: str, attribute: str) -> Theory:
     )
 
 
-def relevant_theory(problem: Problem) -> Theory:
-    """The part of a generated problem's theory its question depends on (`relevant_part`)."""
+def asked_attribute(problem: Problem) -> str:
+    """The theory's own name of the attribute a generated problem asks about ('chases the mouse', not 'chases mouse')."""
     theory = Theory.from_dict(problem.meta["theory"])
-    asked, statement = problem.meta["query"]
-    wanted = parse_literal(statement)[0]  # canonical: 'does not chase the mouse' → 'chases mouse'
+    wanted = parse_literal(problem.meta["query"][1])[0]  # canonical: 'does not chase the mouse' → 'chases mouse'
     attributes = (
         {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
     )
-    return relevant_part(theory, asked, next((a for a in attributes if parse_literal(a)[0] == wanted), wanted))
+    return next((a for a in attributes if parse_literal(a)[0] == wanted), wanted)
+
+
+def relevant_theory(problem: Problem) -> Theory:
+    """The part of a generated problem's theory its question depends on (`relevant_part`)."""
+    return relevant_part(Theory.from_dict(problem.meta["theory"]), problem.meta["query"][0], asked_attribute(problem))
 
 
 def solution_calls(problem: Problem, relevant_only: bool = False) -> list[tuple[str, str]]:

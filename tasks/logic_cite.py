@@ -6,6 +6,13 @@ right label anyway (docs/experiments.md, row 13). Here a premise can only come f
 `sentence(number=3)` makes the engine read sentence 3 of the problem (`logic_sentences`) and add
 what it states. The model chooses which sentences matter, queries and answers. The questions
 are the logic task's own (same generator, same stream), shown with numbered sentences.
+
+Gold chains cite in goal-directed order: for the asked attribute, the sentence stating it or the
+rule concluding it, then what establishes that rule's conditions, depth first. Each citation is
+then a lookup for an attribute the previous result just named, which a small model can learn;
+citing the relevant facts first would mean knowing the whole proof before writing its first step
+(students taught that way cited sentences about the right entity but not the ones the answer
+depends on: docs/experiments.md, row 15).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import math
 
 from fcdpo.tasks.base import Example
-from fcdpo.tasks.logic import LogicTask, answer_calls, relevant_theory, world_of
+from fcdpo.tasks.logic import LogicTask, answer_calls, asked_attribute, relevant_theory, world_of
 from fcdpo.tasks.logic_reference import Theory
 from fcdpo.tasks.logic_sentences import canonical_entity, canonical_literal, read_sentence, split_passage
 from fcdpo.tools import LOGIC, RuleBase
@@ -83,6 +90,28 @@ def cited_sentence(sentences: list, statement: tuple, is_rule: bool) -> int | No
     return None
 
 
+def proof_order(theory: Theory, attribute: str) -> list[tuple[bool, tuple]]:
+    """A relevant theory's statements as (is_rule, statement) in goal-directed order from `attribute`:
+    the facts stating it, then each rule concluding it followed by what establishes its conditions.
+    """
+    order: list[tuple[bool, tuple]] = []
+    visited: set[str] = set()
+
+    def visit(wanted: str) -> None:
+        if wanted in visited:
+            return
+        visited.add(wanted)
+        order.extend((False, f) for f in theory.facts if f[1] == wanted)
+        for statement in theory.rules:
+            if statement[2][0] == wanted:
+                order.append((True, statement))
+                for condition, _ in statement[1]:
+                    visit(condition)
+
+    visit(attribute)  # reaches every statement of `relevant_part`'s theory: it keeps the same closure
+    return order
+
+
 class LogicCiteTask(LogicTask):
     """Rule-base questions answered by citing the problem's sentences, querying the engine and answering."""
 
@@ -100,27 +129,41 @@ class LogicCiteTask(LogicTask):
         return True if call.get("name") == "sentence" else None
 
     def reference_calls(self, problem: Problem) -> list[str] | None:
-        """Cite the sentences stating what the question depends on, query, answer; None for others' problems."""
+        """Cite the sentences the question depends on in goal-directed order, query, answer; None for others'
+        problems.
+        """
         if "theory" not in problem.meta:
             return None
-        chain = self.cite_calls(problem, relevant_theory(problem))
+        chain = self.cite_calls(problem, proof_order(relevant_theory(problem), asked_attribute(problem)))
         return None if chain is None else [call for call, _ in chain]
 
-    def cite_calls(self, problem: Problem, theory: Theory) -> list[tuple[str, str]] | None:
-        """The (call, result) chain citing the sentences that state `theory`, run through the real tools."""
+    def cite_calls(self, problem: Problem, statements: list[tuple[bool, tuple]]) -> list[tuple[str, str]] | None:
+        """The (call, result) chain citing the sentences that state `statements` (as `proof_order` gives them),
+        in that order, run through the real tools; None when a statement is in no sentence.
+        """
         passage, _ = split_passage(problem.question)
         read = [read_sentence(text) for text in passage]
-        numbers = [cited_sentence(read, f, is_rule=False) for f in theory.facts]
-        numbers += [cited_sentence(read, r, is_rule=True) for r in theory.rules]
+        numbers = [cited_sentence(read, statement, is_rule) for is_rule, statement in statements]
         if None in numbers:
             return None
         workspace = self.new_workspace(problem)
         calls = [(f"sentence(number={n})", sentence(n, workspace)) for n in dict.fromkeys(numbers)]
         return [*calls, *answer_calls(problem, workspace)]
 
+    def examples(self) -> list[Example]:
+        """A closed-world (true) and an open-world (false) worked chain over passages with distractors: only the
+        sentences the answer depends on are cited, so the example shows choosing them, not citing everything.
+        """
+        return [
+            self.worked_example(
+                self.example_problem(f"cite-example:{world}", world, label, 2, max_facts=4, max_rules=3)
+            )
+            for world, label in (("closed", "true"), ("open", "false"))
+        ]
+
     def worked_example(self, problem: Problem) -> Example:
-        """A few-shot chain: every sentence cited, then query and answer."""
-        chain = self.cite_calls(problem, Theory.from_dict(problem.meta["theory"]))
+        """A few-shot chain: the gold chain of `reference_calls`, with its results."""
+        chain = self.cite_calls(problem, proof_order(relevant_theory(problem), asked_attribute(problem)))
         assert chain is not None, "the generator writes only sentences the reader reads"
         return Example(self.present(problem.question), chain)
 

@@ -12,7 +12,8 @@ from fcdpo.evals.decontamination import overlap
 from fcdpo.graphs import Context, solve
 from fcdpo.models.reference import reference_model
 from fcdpo.tasks import get_task
-from fcdpo.tasks.logic_cite import sentence
+from fcdpo.tasks.logic import asked_attribute, relevant_theory
+from fcdpo.tasks.logic_cite import proof_order, sentence
 from fcdpo.tools import RuleBase, ToolError
 from fcdpo.types import Problem
 
@@ -79,6 +80,32 @@ def test_gold_chains_cite_only_sentences_and_derive_every_answer_through_the_gra
         assert trace.verdict == "correct", (problem.question, [s.text for s in trace.steps])
         assert set(calls[:-2]) <= {"sentence"} and calls[-2:] == ["query", "final_answer"]
         assert all(step.grounded for step in trace.steps[:-2]) and all(step.ok for step in trace.steps)
+
+
+def test_gold_chains_cite_goal_first_then_what_each_cited_rule_needs():
+    """Each citation after the first states an attribute that the asked question or an earlier cited rule needs,
+    so the next sentence to cite is always named by a result already in the chain.
+    """
+    for problem in CITE.problems("train", 60):
+        theory, asked = relevant_theory(problem), asked_attribute(problem)
+        order = proof_order(theory, asked)
+        assert sorted(map(repr, order)) == sorted(
+            [repr((False, f)) for f in theory.facts] + [repr((True, r)) for r in theory.rules]
+        )
+        needed = {asked}
+        for is_rule, statement in order:
+            attribute = statement[2][0] if is_rule else statement[1]
+            assert attribute in needed, (problem.question, order)
+            if is_rule:
+                needed |= {condition for condition, _ in statement[1]}
+
+
+def test_the_prompts_examples_cite_only_the_sentences_their_answer_needs():
+    for example in CITE.examples():
+        passage = [line for line in example.question.splitlines() if line[0].isdigit()]
+        cited = [call for call, _ in example.calls if call.startswith("sentence(")]
+        assert 0 < len(cited) < len(passage)
+        assert example.calls[-2][1] == example.calls[-1][0].removeprefix("final_answer(answer=").rstrip(")")
 
 
 def test_a_chain_citing_sentences_is_grounded_by_construction_and_derives_its_answer(scripted):
