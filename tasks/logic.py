@@ -363,7 +363,7 @@ def relevant_part(theory: Theory, entity: str, attribute: str) -> Theory:
 
 
 def asked_attribute(problem: Problem) -> str:
-    """The theory's own name of the attribute a generated problem asks about ('chases the mouse', not 'chases mouse')."""
+    """The theory's own name of the attribute a generated problem asks about ('chases the mouse')."""
     theory = Theory.from_dict(problem.meta["theory"])
     wanted = parse_literal(problem.meta["query"][1])[0]  # canonical: 'does not chase the mouse' → 'chases mouse'
     attributes = (
