@@ -151,15 +151,19 @@ class LogicCiteTask(LogicTask):
         return [*calls, *answer_calls(problem, workspace)]
 
     def examples(self) -> list[Example]:
-        """A closed-world (true) and an open-world (false) worked chain over passages with distractors: only the
-        sentences the answer depends on are cited, so the example shows choosing them, not citing everything.
+        """A closed-world (true) and an open-world (unknown) worked chain over passages with distractors: each
+        cites only sentences its answer needs and answers what the engine returns, `unknown` included.
         """
-        return [
-            self.worked_example(
-                self.example_problem(f"cite-example:{world}", world, label, 2, max_facts=4, max_rules=3)
-            )
-            for world, label in (("closed", "true"), ("open", "false"))
-        ]
+        examples = []
+        for world, label, depth in (("closed", "true", 2), ("open", "unknown", 0)):
+            for attempt in range(100):  # the first problem whose chain cites some of its sentences, not all
+                problem = self.example_problem(f"cite-example:{world}:{attempt}", world, label, depth, 4, 3)
+                example = self.worked_example(problem)
+                cited = sum(call.startswith("sentence(") for call, _ in example.calls)
+                if 2 <= cited < len(split_passage(problem.question)[0]):
+                    break
+            examples.append(example)
+        return examples
 
     def worked_example(self, problem: Problem) -> Example:
         """A few-shot chain: the gold chain of `reference_calls`, with its results."""
