@@ -134,8 +134,12 @@ class LogicCiteTask(LogicTask):
         """
         if "theory" not in problem.meta:
             return None
-        chain = self.cite_calls(problem, proof_order(relevant_theory(problem), asked_attribute(problem)))
+        chain = self.gold_chain(problem)
         return None if chain is None else [call for call, _ in chain]
+
+    def gold_chain(self, problem: Problem) -> list[tuple[str, str]] | None:
+        """A generated problem's (call, result) gold chain: the relevant sentences in `proof_order`, query, answer."""
+        return self.cite_calls(problem, proof_order(relevant_theory(problem), asked_attribute(problem)))
 
     def cite_calls(self, problem: Problem, statements: list[tuple[bool, tuple]]) -> list[tuple[str, str]] | None:
         """The (call, result) chain citing the sentences that state `statements` (as `proof_order` gives them),
@@ -167,7 +171,7 @@ class LogicCiteTask(LogicTask):
 
     def worked_example(self, problem: Problem) -> Example:
         """A few-shot chain: the gold chain of `reference_calls`, with its results."""
-        chain = self.cite_calls(problem, proof_order(relevant_theory(problem), asked_attribute(problem)))
+        chain = self.gold_chain(problem)
         assert chain is not None, "the generator writes only sentences the reader reads"
         return Example(self.present(problem.question), chain)
 
