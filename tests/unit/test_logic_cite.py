@@ -109,7 +109,7 @@ def test_the_prompts_examples_cite_only_the_sentences_their_answer_needs():
     for example in examples:
         passage = [line for line in example.question.splitlines() if line[0].isdigit()]
         cited = [call for call, _ in example.calls if call.startswith("sentence(")]
-        assert 0 < len(cited) < len(passage)
+        assert 2 <= len(cited) < len(passage)  # what `examples` looks for: a choice among distractors
         assert example.calls[-2][1] == example.calls[-1][0].removeprefix("final_answer(answer=").rstrip(")")
 
 
