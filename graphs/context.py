@@ -26,8 +26,8 @@ class Context:
     task: str = field(
         default="math",
         metadata={
-            "description": "Task whose functions and grader are used: math, logic, logic-cite, or your own "
-            "(path/to/task.py:task, my_pkg.tasks:task)."
+            "description": "Task whose functions and grader are used: math, logic, logic-cite, logic-lookup, "
+            "or your own (path/to/task.py:task, my_pkg.tasks:task)."
         },
     )
     max_steps: int = field(

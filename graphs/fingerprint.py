@@ -13,10 +13,22 @@ import subprocess
 from pathlib import Path
 
 from fcdpo.graphs import nodes, prompts
-from fcdpo.tasks import get_task, logic_cite, logic_sentences
+from fcdpo.tasks import get_task, logic_cite, logic_lookup, logic_sentences
 from fcdpo.tools import arithmetic, base, control, logic, numbers, protocol
 
-CHAIN_CODE = (prompts, protocol, nodes, base, control, arithmetic, logic, numbers, logic_cite, logic_sentences)
+CHAIN_CODE = (
+    prompts,
+    protocol,
+    nodes,
+    base,
+    control,
+    arithmetic,
+    logic,
+    numbers,
+    logic_cite,
+    logic_lookup,
+    logic_sentences,
+)
 
 
 def chain_fingerprint(tasks: list[str]) -> str:

@@ -1,6 +1,6 @@
 """Tasks: problem sources, their tools and their one grader.
 
-`get_task("math")`, `get_task("logic")`, `get_task("logic-cite")` — or a task of your own,
+`get_task("math")`, `get_task("logic")`, `get_task("logic-cite")`, `get_task("logic-lookup")` — or your own task,
 made with `define_task` and named by `path/to/task.py:task`, `my_pkg.tasks:task` or an
 entry point in the `fcdpo.tasks` group (where the built-ins are registered too).
 """

@@ -160,14 +160,18 @@ class LogicCiteTask(LogicTask):
         """
         examples = []
         for world, label, depth in (("closed", "true", 2), ("open", "unknown", 0)):
-            for attempt in range(100):  # the first problem whose chain cites some of its sentences, not all
+            for attempt in range(100):  # the first problem whose chain `shows_selection`
                 problem = self.example_problem(f"cite-example:{world}:{attempt}", world, label, depth, 4, 3)
                 example = self.worked_example(problem)
-                cited = sum(call.startswith("sentence(") for call, _ in example.calls)
-                if 2 <= cited < len(split_passage(problem.question)[0]):
+                if self.shows_selection(problem, example):
                     break
             examples.append(example)
         return examples
+
+    def shows_selection(self, problem: Problem, example: Example) -> bool:
+        """A worked example worth showing cites at least two sentences and not all of them."""
+        cited = sum(call.startswith("sentence(") for call, _ in example.calls)
+        return 2 <= cited < len(split_passage(problem.question)[0])
 
     def worked_example(self, problem: Problem) -> Example:
         """A few-shot chain: the gold chain of `reference_calls`, with its results."""
