@@ -32,14 +32,11 @@ def workspace():
 
 def test_a_lookup_states_every_sentence_that_says_or_concludes_the_attribute_and_only_those():
     rules = workspace()
-    assert (
-        lookup("red", rules)
-        == (
-            "3. noted: bob is kind; noted: bob is red; noted: bob is smart"
-            " | 4. noted: if someone is big then someone is red"
-            # either sign: an open world needs the negative facts too
-            " | 7. noted: dog is not red (closed world: this already holds unless derived)"
-        )
+    assert lookup("red", rules) == (
+        "3. noted: bob is kind; noted: bob is red; noted: bob is smart"
+        " | 4. noted: if someone is big then someone is red"
+        # either sign: an open world needs the negative facts too
+        " | 7. noted: dog is not red (closed world: this already holds unless derived)"
     )
     assert rules.query("bald eagle", "red", True) == "false"  # "big" not looked up yet: sentence 1 not read
     assert lookup("is big", rules) == "1. noted: bald eagle is big"  # sentence 6 concludes about another entity
