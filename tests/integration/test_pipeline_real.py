@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 
@@ -84,8 +85,12 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
         ):
             time.sleep(0.2)
         assert first.poll() is None, first.communicate()[1][-2000:]
+        trainer = psutil.Process(first.pid).children(recursive=True)  # training runs in a process of its own
+        assert trainer
         os.kill(first.pid, signal.SIGKILL)  # in the middle of training
         first.wait()
+        _, alive = psutil.wait_procs(trainer, timeout=30)
+        assert not alive  # the trainer went with the pipeline: no orphan writes the checkpoints beside a resumed run
         traces = (out / "generate" / "traces.jsonl").read_bytes()
 
         second = pipeline(config, out)
