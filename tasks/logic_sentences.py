@@ -29,6 +29,7 @@ Literal = tuple[str, bool]  # (attribute or relation, positive)
 GENERIC = {"someone", "something", "anyone", "anything", "everyone", "everything", "a person", "a thing"}
 PRONOUNS = {"they", "it", "he", "she", "that person", "that thing"}
 _KINDS = r"(?:people|persons|things|animals|ones|creatures)"
+_EVERY = r"(?:every|each)"  # a quantifier, never an entity: "every wumpus is a jompus" is a rule
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 MAX_ENTITY_WORDS = 3
 MAX_ATTRIBUTE_WORDS = 5
@@ -139,11 +140,17 @@ def _if_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Litera
 
 
 def _kind_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Literal]]:
-    """'all big, young people are red' / 'big things are not red' / 'someone who is big is red'."""
-    match = re.match(rf"^(?:all\s+)?(.+?)\s+{_KINDS}\s+are\s+(.+)$", sentence) or re.match(
-        r"^(?:someone|something|anyone|everyone|everything|people|things) (?:who|that) (?:is|are) (.+?) (?:is|are) "
-        r"(.+)$",
-        sentence,
+    """'all big, young people are red' / 'big things are not red' / 'someone who is big is red' /
+    'every wumpus is a jompus' (ProntoQA's phrasing: the kind itself is the condition).
+    """
+    match = (
+        re.match(rf"^(?:all\s+)?(.+?)\s+{_KINDS}\s+are\s+(.+)$", sentence)
+        or re.match(
+            r"^(?:someone|something|anyone|everyone|everything|people|things) (?:who|that) (?:is|are) (.+?) "
+            r"(?:is|are) (.+)$",
+            sentence,
+        )
+        or re.match(rf"^{_EVERY}\s+(.+?)(?:\s+(?:person|thing|animal|one|creature))?\s+is\s+(.+)$", sentence)
     )
     if not match:
         return []
@@ -157,7 +164,11 @@ def _kind_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Lite
 def _fact(sentence: str) -> list[tuple[str, str, bool]]:
     """'the cat is big and not red' → two facts; 'bob likes the cat' → ('bob', 'likes cat', True)."""
     split = _subject_split(sentence)
-    if not split or split[0] in GENERIC | PRONOUNS or split[0].startswith(("all ", "if ")):
+    if (
+        not split
+        or split[0] in GENERIC | PRONOUNS
+        or re.match(rf"^(?:all|if|{_EVERY}|no|nobody|none|some)\b", split[0])
+    ):
         return []
     literals = _predicate(split[1])
     entity = canonical_entity(split[0])

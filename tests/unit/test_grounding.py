@@ -12,6 +12,7 @@ from fcdpo.evals.metrics import task_figures
 from fcdpo.graphs import Context, solve
 from fcdpo.tasks import get_task
 from fcdpo.tasks.logic import solution_calls
+from fcdpo.tasks.logic_sentences import read_sentence
 from fcdpo.tools.protocol import parse_call
 from fcdpo.training.pairs import make_pairs
 from fcdpo.types import Problem
@@ -94,6 +95,28 @@ def test_invented_statements_are_not_grounded(call):
 def test_other_calls_state_no_premise():
     assert grounded('query(subject="the cat", attribute="round")') is None
     assert grounded("final_answer(answer=false)") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rules", "facts"),
+    [
+        ("Every wumpus is a jompus.", {(None, frozenset({("wumpus", True)}), ("jompus", True))}, set()),
+        ("Each jompus is not red.", {(None, frozenset({("jompus", True)}), ("red", False))}, set()),
+        (
+            "Every rough, young person is green.",
+            {(None, frozenset({("rough", True), ("young", True)}), ("green", True))},
+            set(),
+        ),
+        ("Max is a wumpus.", set(), {("max", "wumpus", True)}),
+        # Quantified sentences the engine cannot hold are left unread, never read as a fact about "some" or "no".
+        ("Some cats are big.", set(), set()),
+        ("No cat is red.", set(), set()),
+        ("Nobody is red.", set(), set()),
+    ],
+)
+def test_quantified_sentences_are_rules_or_unread(sentence, rules, facts):
+    read = read_sentence(sentence)
+    assert (read.rules, read.facts) == (rules, facts)
 
 
 def test_every_gold_statement_of_generated_problems_is_grounded():
