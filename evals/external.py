@@ -9,6 +9,11 @@ problem sets others wrote. These are for evaluation only: never train on them.
 
     fcdpo dataset gsm-symbolic --problems 200 --out data/gsm-symbolic.jsonl
     fcdpo eval --model qwen2.5-coder-0.5b --dataset data/gsm-symbolic.jsonl
+
+- `prontoqa-style`: rule-base questions in ProntoQA's published format, written by fcdpo
+  (`evals/prontoqa_style.py` says why and how); for the logic tasks, `--task` picks which.
+
+    fcdpo dataset prontoqa-style --task logic-lookup --out data/prontoqa-style-lookup.jsonl
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import os
 from pathlib import Path
 
 from fcdpo.errors import UserError
+from fcdpo.evals.prontoqa_style import prontoqa_style
 from fcdpo.tasks.graders import read_number
 from fcdpo.types import Problem
 
-SOURCES = ("gsm-symbolic",)
+SOURCES = ("gsm-symbolic", "prontoqa-style")
+LOGIC_TASKS = ("logic", "logic-cite", "logic-lookup")
 
 
 def gsm_symbolic(problems: int, seed: int = 0) -> list[Problem]:
@@ -43,13 +50,22 @@ def gsm_symbolic(problems: int, seed: int = 0) -> list[Problem]:
     return found
 
 
-def write_dataset(source: str, problems: int, out: Path, seed: int = 0) -> int:
-    """Write `source`'s problems to `out` (JSONL, fcdpo's schema); returns how many were written."""
+def write_dataset(source: str, problems: int, out: Path, seed: int = 0, task: str | None = None) -> int:
+    """Write `source`'s problems to `out` (JSONL, fcdpo's schema); returns how many were written.
+
+    `task` names the task the lines are for where a source fits several (a logic source: logic, logic-cite or
+    logic-lookup, which differ in the functions the model gets, not in the problem).
+    """
     if source not in SOURCES:
         raise UserError(f"unknown dataset {source!r}; choose from: {', '.join(SOURCES)}")
     if problems < 1:
         raise UserError(f"--problems must be at least 1, got {problems}")
-    rows = gsm_symbolic(problems, seed)
+    fits = LOGIC_TASKS if source == "prontoqa-style" else ("math",)
+    if task is not None and task not in fits:
+        raise UserError(f"--task {task}: {source} problems are for {', '.join(fits)}")
+    rows = (
+        prontoqa_style(problems, seed, task or fits[0]) if source == "prontoqa-style" else gsm_symbolic(problems, seed)
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text("".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in rows), encoding="utf-8")

@@ -153,12 +153,31 @@ def _kind_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Lite
         or re.match(rf"^{_EVERY}\s+(.+?)(?:\s+(?:person|thing|animal|one|creature))?\s+is\s+(.+)$", sentence)
     )
     if not match:
-        return []
+        return _plural_rule(sentence)
     conditions = [canonical_literal(p) for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))]
     conclusions = _predicate("is " + match.group(2))
     if not conditions or any(c is None for c in conditions) or not conclusions:
         return []
     return [(None, frozenset(conditions), literal) for literal in conclusions]
+
+
+def singular_noun(word: str) -> str:
+    """'wumpuses' → 'wumpus', 'cats' → 'cat', 'foxes' → 'fox'; words that are not plurals ('nervous') stay."""
+    if re.search(r"(?:us|ss|is|ous)$", word) or not word.endswith("s"):
+        return word
+    if re.search(r"(?:uses|sses|xes|ches|shes|zes)$", word):
+        return word[:-2]
+    return word[:-3] + "y" if word.endswith("ies") else word[:-1]
+
+
+def _plural_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Literal]]:
+    """'wumpuses are tumpuses' / 'cats are not red': a plural kind's members are what the rest says."""
+    match = re.match(r"^([a-z]+s) are (not )?([a-z]+)$", sentence)
+    if not match or match.group(1) in GENERIC | PRONOUNS or re.fullmatch(_KINDS, match.group(1)):
+        return []
+    kind, negated, what = match.groups()
+    conclusion = canonical_literal((negated or "") + singular_noun(what))
+    return [(None, frozenset({(singular_noun(kind), True)}), conclusion)] if conclusion else []
 
 
 def _fact(sentence: str) -> list[tuple[str, str, bool]]:

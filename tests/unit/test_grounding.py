@@ -108,13 +108,17 @@ def test_other_calls_state_no_premise():
             set(),
         ),
         ("Max is a wumpus.", set(), {("max", "wumpus", True)}),
+        ("Wumpuses are tumpuses.", {(None, frozenset({("wumpus", True)}), ("tumpus", True))}, set()),
+        ("Tumpuses are not shy.", {(None, frozenset({("tumpus", True)}), ("shy", False))}, set()),
+        ("Rompuses are luminous.", {(None, frozenset({("rompus", True)}), ("luminous", True))}, set()),
+        ("Foxes are mammals.", {(None, frozenset({("fox", True)}), ("mammal", True))}, set()),
         # Quantified sentences the engine cannot hold are left unread, never read as a fact about "some" or "no".
         ("Some cats are big.", set(), set()),
         ("No cat is red.", set(), set()),
         ("Nobody is red.", set(), set()),
     ],
 )
-def test_quantified_sentences_are_rules_or_unread(sentence, rules, facts):
+def test_generic_and_quantified_sentences_are_rules_or_unread(sentence, rules, facts):
     read = read_sentence(sentence)
     assert (read.rules, read.facts) == (rules, facts)
 
