@@ -163,7 +163,7 @@ def _kind_rule(sentence: str) -> list[tuple[str | None, frozenset[Literal], Lite
 
 def singular_noun(word: str) -> str:
     """'wumpuses' → 'wumpus', 'cats' → 'cat', 'foxes' → 'fox'; words that are not plurals ('nervous') stay."""
-    if re.search(r"(?:us|ss|is|ous)$", word) or not word.endswith("s"):
+    if re.search(r"(?:us|ss|is)$", word) or not word.endswith("s"):
         return word
     if re.search(r"(?:uses|sses|xes|ches|shes|zes)$", word):
         return word[:-2]
