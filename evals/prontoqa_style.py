@@ -43,9 +43,12 @@ def _statement(rng: random.Random, concept: str, singular: str, plural: str) -> 
     return text[0].upper() + text[1:] + "."  # every fictional concept ends in "-us": plural "-uses"
 
 
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
 def _membership(rng: random.Random, child: str, parent: str) -> str:
-    article = "an" if parent[0] in "aeiou" else "a"
-    return _statement(rng, child, f"{article} {parent}", f"{parent}es")
+    return _statement(rng, child, _a(parent), f"{parent}es")
 
 
 def _property(rng: random.Random, concept: str, prop: str, positive: bool) -> str:
@@ -68,7 +71,7 @@ def prontoqa_style_problem(rng: random.Random, index: int, seed: int, task: str)
         if i + 1 < CHAIN:
             sentences.append(_membership(rng, concept, chain[i + 1]))
     sentences.insert(rng.randint(0, len(sentences)), _property(rng, distractor, asked, not sign))
-    sentences.append(f"{entity} is {'an' if chain[start][0] in 'aeiou' else 'a'} {chain[start]}.")
+    sentences.append(f"{entity} is {_a(chain[start])}.")
     query_positive = rng.random() < 0.5
     statement = f"{entity} is {'' if query_positive else 'not '}{asked}"
     ask = (

@@ -25,24 +25,7 @@ def dataset(*args: str) -> subprocess.CompletedProcess:
 
 def test_gsm_symbolic_writes_a_deterministic_math_dataset(tmp_path):
     def write(name, seed):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "fcdpo.cli",
-                "dataset",
-                "gsm-symbolic",
-                "--problems",
-                "30",
-                "--seed",
-                str(seed),
-                "--out",
-                str(tmp_path / name),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = dataset("gsm-symbolic", "--problems", "30", "--seed", str(seed), "--out", str(tmp_path / name))
         assert result.returncode == 0, result.stderr
         return (tmp_path / name).read_text()
 
@@ -55,12 +38,7 @@ def test_gsm_symbolic_writes_a_deterministic_math_dataset(tmp_path):
 
 
 def test_unknown_source_is_one_line(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "fcdpo.cli", "dataset", "proofwriter", "--out", str(tmp_path / "x.jsonl")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = dataset("proofwriter", "--out", str(tmp_path / "x.jsonl"))
     assert (
         result.returncode == 2
         and result.stderr.strip()
