@@ -164,14 +164,6 @@ def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 20,
         owner = None if rng.random() < 0.85 else rng.choice(entities)
         if owner is None or not any(a.endswith(owner) for a, _ in [*conditions, (attrs[top], positive)]):
             theory.rules.append((owner, conditions, (attrs[top], positive)))
-    # A rule on the planted chain whose condition nothing states: it never fires, but a proof search that
-    # follows it meets a dead end and has to go on with another rule, as in rule bases written by others
-    # (ProofWriter's unmet rules, ProntoQA's distractor concept with the opposite property).
-    unstated = [a for a in ATTRIBUTES if a not in attrs]
-    if rng.random() < 0.7:
-        positive = world == "closed" or rng.random() < 0.5  # closed-world rules conclude positives only
-        concluded = attrs[rng.choice(spine[1:] or spine)]  # one a planted rule concludes too: the search goes on
-        theory.rules.append((None, [(rng.choice(unstated), True)], (concluded, positive)))
     theory.facts = list(dict.fromkeys(theory.facts))
     return theory
 
@@ -186,8 +178,6 @@ def _candidates(theory: Theory, depth: int) -> dict[str, list[tuple[str, str, bo
     try:
         for entity in entities:
             for attribute in attributes:
-                if attribute.endswith(entity):  # "the cat visits the cat" is no question to ask
-                    continue
                 for positive in (True, False):
                     label, proof = evaluate(theory, entity, attribute, positive)
                     found[label].append((entity, attribute, positive, proof))

@@ -13,11 +13,12 @@ only come from the text.
 from __future__ import annotations
 
 from fcdpo.tasks.base import Example
-from fcdpo.tasks.logic import answer_calls, asked_attribute
-from fcdpo.tasks.logic_cite import QUERY, LogicCiteTask, sentence
+from fcdpo.tasks.logic import answer_calls, asked_attribute, relevant_theory
+from fcdpo.tasks.logic_cite import QUERY, LogicCiteTask, proof_order, sentence
 from fcdpo.tasks.logic_sentences import canonical_literal, read_sentence, singular_noun, split_passage
 from fcdpo.tools import RuleBase
 from fcdpo.tools.base import Function, ToolError
+from fcdpo.tools.logic import render_literal
 from fcdpo.types import Problem
 
 
@@ -54,29 +55,16 @@ LOOKUP = Function(
 )
 
 
-def search_order(sentences: tuple[str, ...], asked: str, world: str) -> list[str]:
-    """The attributes a depth-first proof search looks up, read from the sentences alone: the asked one, then
-    for each rule concluding a looked-up attribute (in sentence order) its conditions, until one is a dead end
-    that the rule needs (nothing states or concludes it; a negated condition holds by default in a closed
-    world). Dead ends stay in the order: a student taught only lucky searches never goes on to another rule.
+def lookup_order(problem: Problem) -> list[str]:
+    """The attributes a generated problem's proof needs, in goal-directed order (`proof_order`): the asked one
+    (looked up even when nothing states it: that is what the answer rests on), then each condition of a rule
+    concluding a needed one, depth first.
     """
-    looked: list[str] = []
-
-    def visit(attribute: str) -> None:
-        if attribute in looked:
-            return
-        looked.append(attribute)
-        for number in sentences_about(sentences, attribute)[0]:
-            for _, conditions, conclusion in sorted(read_sentence(sentences[number - 1]).rules, key=repr):
-                if conclusion[0] != attribute:
-                    continue
-                for condition, positive in sorted(conditions):
-                    visit(condition)
-                    if (positive or world == "open") and not sentences_about(sentences, condition)[0]:
-                        break  # this rule cannot fire: the next one may
-
-    visit(canonical_literal(asked)[0])
-    return looked
+    asked = asked_attribute(problem)
+    order = proof_order(relevant_theory(problem), asked)
+    return list(
+        dict.fromkeys([asked, *(statement[2][0] if is_rule else statement[1] for is_rule, statement in order)])
+    )
 
 
 class LogicLookupTask(LogicCiteTask):
@@ -91,12 +79,14 @@ class LogicLookupTask(LogicCiteTask):
         return True if call.get("name") == "lookup" else None
 
     def gold_chain(self, problem: Problem) -> list[tuple[str, str]] | None:
-        """A generated problem's (call, result) gold chain: a lookup per attribute in `search_order`, query,
-        answer.
+        """A generated problem's (call, result) gold chain: a lookup per needed attribute in `lookup_order`,
+        query, answer.
         """
         workspace = self.new_workspace(problem)
-        order = search_order(workspace.sentences, asked_attribute(problem), workspace.world)
-        calls = [(f'lookup(attribute="{a}")', lookup(a, workspace)) for a in order]
+        calls = [
+            (f'lookup(attribute="{render_literal(a, True)}")', lookup(render_literal(a, True), workspace))
+            for a in lookup_order(problem)
+        ]
         return [*calls, *answer_calls(problem, workspace)]
 
     def shows_selection(self, problem: Problem, example: Example) -> bool:

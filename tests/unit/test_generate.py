@@ -143,8 +143,9 @@ def test_reference_teacher_writes_each_problems_gold_chain_through_the_graph(tmp
         assert [step.text for step in trace.steps] == get_task(trace.problem.task).reference_calls(trace.problem)
         assert all(step.ok for step in trace.steps)
     logic = [t for t in traces if t.problem.task == "logic"]
-    # a query after stated facts/rules, not a guess (a question about an attribute nothing mentions has none)
-    assert sum(get_task("logic").answer_derived(t) for t in logic) >= len(logic) * 2 // 3
+    assert (
+        sum(get_task("logic").answer_derived(t) for t in logic) >= 10
+    )  # a query after stated facts/rules, not a guess
     math = [t for t in traces if t.problem.task == "math"]
     assert all(
         get_task("math").answer_derived(t) and len(t.steps) >= 3 for t in math

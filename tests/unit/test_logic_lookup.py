@@ -11,9 +11,8 @@ import pytest
 from fcdpo.graphs import Context, solve
 from fcdpo.models.reference import reference_model
 from fcdpo.tasks import get_task
-from fcdpo.tasks.logic import asked_attribute
-from fcdpo.tasks.logic_lookup import lookup, search_order
-from fcdpo.tasks.logic_sentences import canonical_literal, read_passage
+from fcdpo.tasks.logic import asked_attribute, relevant_theory
+from fcdpo.tasks.logic_lookup import lookup, lookup_order
 from fcdpo.tools import ToolError
 from fcdpo.types import Problem
 
@@ -55,6 +54,15 @@ def test_a_lookup_that_finds_nothing_says_so_and_a_malformed_one_is_an_error():
         lookup("is big and it is also the case that the mouse is not round at all", workspace())
 
 
+def test_a_kind_looked_up_in_the_plural_is_read_in_the_singular():
+    workspace = LOOKUP.new_workspace(Problem("p", "logic-lookup", "Each lempus is a sterpus.\nIs Sam a sterpus?"))
+    assert (
+        lookup("sterpuses", workspace)
+        == lookup("sterpus", workspace)
+        == "1. noted: if someone is lempus then someone is sterpus"
+    )
+
+
 def test_lookup_asks_the_logic_tasks_own_questions_with_numbered_sentences():
     problems = LOOKUP.problems("test", 5)
     assert [p.question for p in problems] == [p.question for p in get_task("logic").problems("test", 5)]
@@ -64,55 +72,10 @@ def test_lookup_asks_the_logic_tasks_own_questions_with_numbered_sentences():
 def test_gold_chains_look_up_the_asked_attribute_first_then_conditions_of_rules_already_found():
     """So the next lookup is always named by a result already in the chain."""
     for problem in LOOKUP.problems("train", 60):
-        workspace = LOOKUP.new_workspace(problem)
-        order = search_order(workspace.sentences, asked_attribute(problem), workspace.world)
-        rules = read_passage(problem.question).rules
-        assert order[0] == canonical_literal(asked_attribute(problem))[0]
+        order, rules = lookup_order(problem), relevant_theory(problem).rules
+        assert order[0] == asked_attribute(problem)
         for i, attribute in enumerate(order[1:], start=1):
             assert any(r[2][0] in order[:i] and attribute in {c for c, _ in r[1]} for r in rules), (order, rules)
-
-
-def test_a_search_that_meets_a_dead_end_goes_on_with_the_next_rule():
-    """ProntoQA's distractor: the first rule concluding the asked attribute needs a kind nothing states."""
-    sentences = (
-        "Every wumpus is small.",
-        "Each sterpus is a shumpus.",
-        "Every shumpus is not small.",
-        "Alex is a sterpus.",
-    )
-    assert search_order(sentences, "small", "open") == ["small", "wumpus", "shumpus", "sterpus"]
-    problem = Problem(
-        "p",
-        "logic-lookup",
-        " ".join(sentences) + '\nIs the statement "Alex is not small" true, '
-        "false, or unknown? Only what follows from the facts and rules is known.",
-        "true",
-    )
-    workspace = LOOKUP.new_workspace(problem)
-    results = [lookup(a, workspace) for a in search_order(sentences, "small", "open")]
-    assert results[1] == 'no sentence states or concludes "wumpus"'
-    assert workspace.query("alex", "small", False) == "true"
-
-
-def test_generated_problems_put_dead_ends_in_some_gold_chains():
-    """A quarter of them meet a dead end and still go on: that is what the student learns to do."""
-    chains = [LOOKUP.gold_chain(problem) for problem in LOOKUP.problems("train", 100)]
-    going_on = [
-        chain
-        for chain in chains
-        if any(result.startswith("no sentence") for _, result in chain[:-3]) and chain[-3][0].startswith("lookup(")
-    ]
-    assert len(going_on) >= 15
-    assert max(len(chain) for chain in chains) <= 12  # lookups, query and answer fit the step budget
-
-
-def test_a_kind_looked_up_in_the_plural_is_read_in_the_singular():
-    workspace = LOOKUP.new_workspace(Problem("p", "logic-lookup", "Each lempus is a sterpus.\nIs Sam a sterpus?"))
-    assert (
-        lookup("sterpuses", workspace)
-        == lookup("sterpus", workspace)
-        == "1. noted: if someone is lempus then someone is sterpus"
-    )
 
 
 def test_gold_chains_derive_every_answer_through_the_graph_from_looked_up_premises():
