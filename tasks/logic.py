@@ -119,11 +119,14 @@ def render_theory(theory: Theory, rng: random.Random) -> list[str]:
     return lines
 
 
-def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 20, max_rules: int = 12) -> Theory:
+def make_theory(
+    rng: random.Random, world: str, depth: int, max_facts: int = 20, max_rules: int = 12, dead_end: bool = False
+) -> Theory:
     """A random layered theory with a planted proof chain of `depth` rules, and distractors.
 
     People (names, attributes) or animals (relations between them too: 'the cat chases the mouse'), up to
-    four entities, up to `max_facts` facts and `max_rules` rules, as in ProofWriter (n_max = 20).
+    four entities, up to `max_facts` facts and `max_rules` rules, as in ProofWriter (n_max = 20). With
+    `dead_end`, one more rule concludes an attribute of the chain from a condition nothing states.
     """
     animals = rng.random() < 0.5
     entities = rng.sample(ANIMALS if animals else NAMES, rng.randint(2 if animals else 1, 4))
@@ -164,6 +167,13 @@ def make_theory(rng: random.Random, world: str, depth: int, max_facts: int = 20,
         owner = None if rng.random() < 0.85 else rng.choice(entities)
         if owner is None or not any(a.endswith(owner) for a, _ in [*conditions, (attrs[top], positive)]):
             theory.rules.append((owner, conditions, (attrs[top], positive)))
+    if dead_end:
+        # It never fires, but a proof search that tries it first meets a dead end and has to go on with
+        # another rule, as in rule bases written by others (ProofWriter's unmet rules, ProntoQA's
+        # distractor concept with the opposite property).
+        positive = world == "closed" or rng.random() < 0.5  # closed-world rules conclude positives only
+        unstated = rng.choice([a for a in ATTRIBUTES if a not in attrs])
+        theory.rules.append((None, [(unstated, True)], (attrs[rng.choice(spine[1:] or spine)], positive)))
     theory.facts = list(dict.fromkeys(theory.facts))
     return theory
 
@@ -194,6 +204,7 @@ class LogicTask(Task):
     kind = "logic problems about facts and rules"
     labels = LABELS
     stating = ("fact", "rule")  # the calls that state a premise
+    dead_end_rules = False  # plant a rule that never fires on the proof chain (`make_theory`)
 
     def __init__(self, max_depth: int = 5, max_facts: int = 20):
         if not 0 <= max_depth <= 5:
@@ -206,7 +217,7 @@ class LogicTask(Task):
         world = rng.choice(["closed", "open"])
         depth = rng.randint(0, self.max_depth)
         while True:
-            theory = make_theory(rng, world, depth, self.max_facts)
+            theory = make_theory(rng, world, depth, self.max_facts, dead_end=self.dead_end_rules)
             found = _candidates(theory, depth)
             if found is None:
                 continue
@@ -318,7 +329,7 @@ class LogicTask(Task):
         """The first small generated problem (from `seed`) whose answer is `label` at proof depth `depth`."""
         rng = random.Random(seed)
         while True:
-            theory = make_theory(rng, world, depth=2, max_facts=max_facts, max_rules=max_rules)
+            theory = make_theory(rng, world, 2, max_facts, max_rules, dead_end=self.dead_end_rules)
             found = _candidates(theory, 2)
             matches = [c for c in (found or {}).get(label, []) if c[3] == depth]
             if matches:

@@ -13,12 +13,19 @@ only come from the text.
 from __future__ import annotations
 
 from fcdpo.tasks.base import Example
-from fcdpo.tasks.logic import answer_calls, asked_attribute, relevant_theory
-from fcdpo.tasks.logic_cite import QUERY, LogicCiteTask, proof_order, sentence
-from fcdpo.tasks.logic_sentences import canonical_literal, read_sentence, singular_noun, split_passage
+from fcdpo.tasks.logic import answer_calls, asked_attribute, world_of
+from fcdpo.tasks.logic_cite import QUERY, LogicCiteTask, sentence
+from fcdpo.tasks.logic_reference import Theory
+from fcdpo.tasks.logic_sentences import (
+    canonical_entity,
+    canonical_literal,
+    read_sentence,
+    singular_noun,
+    split_passage,
+)
 from fcdpo.tools import RuleBase
 from fcdpo.tools.base import Function, ToolError
-from fcdpo.tools.logic import render_literal
+from fcdpo.tools.logic import query, render_literal
 from fcdpo.types import Problem
 
 
@@ -55,16 +62,56 @@ LOOKUP = Function(
 )
 
 
-def lookup_order(problem: Problem) -> list[str]:
-    """The attributes a generated problem's proof needs, in goal-directed order (`proof_order`): the asked one
-    (looked up even when nothing states it: that is what the answer rests on), then each condition of a rule
-    concluding a needed one, depth first.
+def search_order(problem: Problem, workspace: RuleBase) -> list[str]:
+    """The attributes a reader's depth-first proof search looks up, from the asked one: for each sentence
+    about a looked-up attribute, in the order the lookup lists them, a fact about the asked entity settles
+    it; a rule that applies to the entity has its conditions looked up in turn, is dropped at the first
+    that does not hold (a dead end: nothing states it) and settles the attribute when all hold.
+
+    Trying rules in the order they are listed, not only the one the proof uses, puts dead ends in the
+    middle of gold chains, followed by the next rule's conditions: a student taught only the needed
+    lookups answers `unknown` at the first dead end of a rule base written elsewhere (docs/experiments.md,
+    row 17); one taught an exhaustive search that ends in dead ends learned to stop early (row 19).
+    Whether a condition holds is the engine's verdict over every sentence, which the search then reads.
     """
-    asked = asked_attribute(problem)
-    order = proof_order(relevant_theory(problem), asked)
-    return list(
-        dict.fromkeys([asked, *(statement[2][0] if is_rule else statement[1] for is_rule, statement in order)])
+    sentences = workspace.sentences
+    everything = RuleBase(world=workspace.world, sentences=sentences)
+    for number in range(1, len(sentences) + 1):
+        sentence(number, everything)
+    entity = canonical_entity(problem.meta["query"][0])
+    theory = Theory.from_dict(problem.meta["theory"])
+    attributes = (
+        {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
     )
+    # The theory's own names ("chases the mouse"), as the lookups are written, for the reader's canonical ones.
+    names = {canonical_literal(render_literal(a, True))[0]: render_literal(a, True) for a in attributes}
+    looked: list[str] = []
+
+    def holds(attribute: str, positive: bool) -> bool:
+        return query(entity, render_literal(names.get(attribute, attribute), positive), everything) == "true"
+
+    def settles(attribute: str) -> bool:
+        if attribute in looked:
+            return False
+        looked.append(attribute)
+        for number in sentences_about(sentences, attribute)[0]:
+            read = read_sentence(sentences[number - 1])
+            for owner, a, positive in read.facts:
+                if owner == entity and a == attribute and holds(a, positive):
+                    return True
+            for owner, conditions, conclusion in sorted(read.rules, key=repr):
+                if conclusion[0] != attribute or owner not in (None, entity):
+                    continue
+                for condition, positive in sorted(conditions):
+                    settles(condition)  # looked up, and searched under, before it can be judged
+                    if not holds(condition, positive):
+                        break  # this rule cannot fire: the next one may
+                else:
+                    return True
+        return False
+
+    settles(canonical_literal(asked_attribute(problem))[0])
+    return [names.get(a, a) for a in looked]
 
 
 class LogicLookupTask(LogicCiteTask):
@@ -73,27 +120,32 @@ class LogicLookupTask(LogicCiteTask):
     name = "logic-lookup"
     functions = [LOOKUP, QUERY]
     stating = ("lookup",)
+    dead_end_rules = True  # so that gold chains show going on after a dead end (`search_order`)
 
     def statement_grounded(self, problem: Problem, call: dict) -> bool | None:
         """What a lookup states is read from the problem's sentences by construction."""
         return True if call.get("name") == "lookup" else None
 
     def gold_chain(self, problem: Problem) -> list[tuple[str, str]] | None:
-        """A generated problem's (call, result) gold chain: a lookup per needed attribute in `lookup_order`,
-        query, answer.
+        """A generated problem's (call, result) gold chain: a lookup per attribute in `search_order`, query,
+        answer.
         """
         workspace = self.new_workspace(problem)
-        calls = [
-            (f'lookup(attribute="{render_literal(a, True)}")', lookup(render_literal(a, True), workspace))
-            for a in lookup_order(problem)
-        ]
+        calls = [(f'lookup(attribute="{a}")', lookup(a, workspace)) for a in search_order(problem, workspace)]
         return [*calls, *answer_calls(problem, workspace)]
 
     def shows_selection(self, problem: Problem, example: Example) -> bool:
-        """A worked example worth showing looks up at least two attributes and leaves some sentences unread."""
-        calls = [call for call, _ in example.calls if call.startswith("lookup(")]
-        read = {n for call, result in example.calls if call.startswith("lookup(") for n in _numbers(result)}
-        return len(calls) >= 2 and len(read) < len(split_passage(problem.question)[0])
+        """A worked example worth showing looks up at least two attributes and leaves some sentences unread;
+        the closed-world one also goes on to another rule after a dead end, as every search may have to.
+        """
+        lookups = [(call, result) for call, result in example.calls if call.startswith("lookup(")]
+        read = {n for _, result in lookups for n in _numbers(result)}
+        goes_on = any(result.startswith("no sentence") for _, result in lookups[:-1])
+        return (
+            len(lookups) >= 2
+            and len(read) < len(split_passage(problem.question)[0])
+            and (goes_on or world_of(problem) != "closed")
+        )
 
 
 def _numbers(result: str) -> list[int]:
