@@ -6,8 +6,8 @@ itself: which of twenty sentences states or concludes the attribute the proof ne
 the engine read every sentence of the problem that states or concludes "quiet" (facts of any
 entity, rules of any subject) and add them to the rule base. The model keeps the reasoning a
 proof search needs: which attribute to look up first (the asked one), which conditions of the
-rules it got back still need support, when to query, and what to answer. A premise still can
-only come from the text.
+rules it got back still need support, which rule to try next after a dead end, when to query, and
+what to answer. A premise still can only come from the text.
 """
 
 from __future__ import annotations
