@@ -66,7 +66,7 @@ def search_order(problem: Problem, workspace: RuleBase) -> list[str]:
     """The attributes a reader's depth-first proof search looks up, from the asked one: for each sentence
     about a looked-up attribute, in the order the lookup lists them, a fact about the asked entity settles
     it; a rule that applies to the entity has its conditions looked up in turn, is dropped at the first
-    that does not hold (a dead end: nothing states it) and settles the attribute when all hold.
+    that does not hold (a dead end, which nothing states, is one) and settles the attribute when all hold.
 
     Trying rules in the order they are listed, not only the one the proof uses, puts dead ends in the
     middle of gold chains, followed by the next rule's conditions: a student taught only the needed

@@ -68,8 +68,9 @@ def test_a_kind_looked_up_in_the_plural_is_read_in_the_singular():
 def test_lookup_asks_logic_questions_with_numbered_sentences_and_a_rule_that_never_fires():
     problems = LOOKUP.problems("test", 5)
     assert LOOKUP.present(problems[0].question).startswith("1. ")
-    for problem in problems:  # the other logic tasks' problems stay as they were
-        assert problem.question not in {p.question for p in get_task("logic").problems("test", 5)}
+    others = {p.question for p in get_task("logic").problems("test", 5)}  # the other logic tasks' problems stay
+    for problem in problems:
+        assert problem.question not in others
         sentences = split_passage(problem.question)[0]
         conditions = {c for text in sentences for _, cs, _ in read_sentence(text).rules for c, _ in cs}
         assert any(not sentences_about(sentences, c)[0] for c in conditions)
