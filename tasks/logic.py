@@ -178,12 +178,17 @@ def make_theory(
     return theory
 
 
+def theory_attributes(theory: Theory) -> set[str]:
+    """Every attribute a theory names: in its facts, its rules' conditions and their conclusions."""
+    return (
+        {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
+    )
+
+
 def _candidates(theory: Theory, depth: int) -> dict[str, list[tuple[str, str, bool, int]]] | None:
     """Statements about the theory grouped by answer, preferring the planted depth; None if inconsistent."""
     entities = sorted({e for e, _, _ in theory.facts} | {s for s, _, _ in theory.rules if s})
-    attributes = sorted(
-        {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
-    )
+    attributes = sorted(theory_attributes(theory))
     found: dict[str, list] = {label: [] for label in LABELS}
     try:
         for entity in entities:
@@ -377,10 +382,7 @@ def asked_attribute(problem: Problem) -> str:
     """The theory's own name of the attribute a generated problem asks about ('chases the mouse')."""
     theory = Theory.from_dict(problem.meta["theory"])
     wanted = parse_literal(problem.meta["query"][1])[0]  # canonical: 'does not chase the mouse' → 'chases mouse'
-    attributes = (
-        {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
-    )
-    return next((a for a in attributes if parse_literal(a)[0] == wanted), wanted)
+    return next((a for a in theory_attributes(theory) if parse_literal(a)[0] == wanted), wanted)
 
 
 def relevant_theory(problem: Problem) -> Theory:

@@ -13,7 +13,7 @@ what to answer. A premise still can only come from the text.
 from __future__ import annotations
 
 from fcdpo.tasks.base import Example
-from fcdpo.tasks.logic import answer_calls, asked_attribute, world_of
+from fcdpo.tasks.logic import answer_calls, asked_attribute, theory_attributes, world_of
 from fcdpo.tasks.logic_cite import QUERY, LogicCiteTask, sentence
 from fcdpo.tasks.logic_reference import Theory
 from fcdpo.tasks.logic_sentences import (
@@ -79,10 +79,7 @@ def search_order(problem: Problem, workspace: RuleBase) -> list[str]:
     for number in range(1, len(sentences) + 1):
         sentence(number, everything)
     entity = canonical_entity(problem.meta["query"][0])
-    theory = Theory.from_dict(problem.meta["theory"])
-    attributes = (
-        {a for _, a, _ in theory.facts} | {c for r in theory.rules for c, _ in r[1]} | {r[2][0] for r in theory.rules}
-    )
+    attributes = theory_attributes(Theory.from_dict(problem.meta["theory"]))
     # The theory's own names ("chases the mouse"), as the lookups are written, for the reader's canonical ones.
     names = {canonical_literal(render_literal(a, True))[0]: render_literal(a, True) for a in attributes}
     looked: list[str] = []
