@@ -53,7 +53,10 @@ def task_figures(traces: list[Trace]) -> dict[str, Any]:
         "correct_derived": sum(
             trace.verdict == "correct" and get_task(trace.problem.task).answer_derived(trace) for trace in traces
         ),
-        "correct_grounded": sum(
+        # None (n/a) where the tools read every premise from the problem themselves: it cannot fail there.
+        "correct_grounded": None
+        if traces and get_task(traces[0].problem.task).grounded_by_construction
+        else sum(
             trace.verdict == "correct" and get_task(trace.problem.task).answer_grounded(trace) for trace in traces
         ),
         **statement_grounding(traces),

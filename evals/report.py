@@ -10,6 +10,12 @@ def _p(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3g}"
 
 
+def grounded_cell(figures: dict[str, Any], of: int) -> str:
+    """ "k/of" grounded right answers, or n/a where the task's tools read every premise (it cannot fail there)."""
+    grounded = figures.get("correct_grounded", "?")
+    return "n/a" if grounded is None else f"{grounded}/{of}"
+
+
 def markdown(results: dict[str, Any]) -> str:
     """`results.md`: per model × task figures, then every paired comparison."""
     lines = [
@@ -26,7 +32,7 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(
                 f"| `{model}` | {task} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | "
                 f"{f['correct']}/{f['problems']} "
-                f"| {f.get('correct_grounded', '?')}/{f['problems']} | {f['correct_derived']}/{f['correct']} | "
+                f"| {grounded_cell(f, f['problems'])} | {f['correct_derived']}/{f['correct']} | "
                 f"{stated} "
                 f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | "
                 f"{f['mean_output_tokens']} | {f['mean_latency_s']} | {top} |"

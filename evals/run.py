@@ -181,14 +181,15 @@ def run_eval(
 
 
 def cot_baseline(traces: dict[str, list], out: Path, options: RunOptions) -> dict[str, Any]:
-    """Each model (but `reference`) also without tools, on the problems of its chains; chain vs CoT paired.
+    """Each model (not `reference` or `scripted`) also without tools, on the problems of its chains; chain vs CoT
+    paired.
 
     The token budget is what the model spent on its chains for the task, and at least `MIN_BUDGET`.
     """
     figures: dict[str, dict[str, Any]] = {}
     comparisons = []
     for spec, chains in traces.items():
-        if parse_spec(spec).kind == "reference":
+        if parse_spec(spec).kind == "solver":
             continue
         for task_name in sorted({t.problem.task for t in chains}):
             task = get_task(task_name)

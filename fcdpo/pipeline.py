@@ -29,7 +29,7 @@ import yaml
 from fcdpo.errors import UserError
 from fcdpo.evals.run import BfclSettings, EvalSettings
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
-from fcdpo.models import parse_spec
+from fcdpo.models import REFERENCE, parse_spec
 from fcdpo.tasks import get_task
 from fcdpo.training.export import PairSettings, run_export
 
@@ -227,13 +227,13 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
 
     # 4b. Problems written by others (`eval.datasets`): the student before and after (and `eval.models`) side by
     # side; a gain only on our own generators' output is not a gain. `reference` sits out: it can only solve
-    # problems fcdpo generated.
+    # problems fcdpo generated (a `scripted` policy reads only the question, so it takes part).
     for dataset in ev.get("datasets", []):
         done = stage(f"eval on {Path(dataset).name}")
         outside = [
             spec
             for spec in (config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}")
-            if parse_spec(spec).kind != "reference"
+            if spec != REFERENCE
         ]
         configs = eval_configs(
             outside,
@@ -351,6 +351,8 @@ def _resumable(config: dict[str, Any]) -> dict[str, Any]:
 
 def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> str:
     """The headline table: teacher, student before and after, per task, with the change in points."""
+    from fcdpo.evals.report import grounded_cell
+
     after = f"{config.student}+{out / 'train' / 'adapter'}"
     models = results["models"]
 
@@ -358,7 +360,7 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
         # How many right answers were grounded derivations sits next to each accuracy: a guess or a made-up
         # rule base scores too.
         f = models[spec][task]
-        grounded = f"{f.get('correct_grounded', '?')}/{f['correct']} grounded"
+        grounded = f"{grounded_cell(f, f['correct'])} grounded"
         cot = results.get("cot", {}).get(spec, {}).get(task)
         plain = f"; no tools (CoT) {cot['accuracy']:.0%}, lenient {cot['lenient_accuracy']:.0%}" if cot else ""
         return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {grounded}{plain}"

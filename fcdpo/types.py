@@ -33,14 +33,16 @@ class Problem:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Problem:
         """Inverse of `to_dict`; unknown keys are ignored. A structured answer (rows, a JSON object) is kept as
-        JSON text; a top-level `context` (what a user's JSONL may carry) goes to `meta["context"]`.
+        JSON text; a top-level `context`, `template` or `group` (what a user's JSONL may carry) goes to `meta`.
         """
         answer = data.get("answer")
         if isinstance(answer, (list, dict, bool)):
             answer = json.dumps(answer)
         meta = dict(data.get("meta") or {})
-        if data.get("context") is not None:
-            meta["context"] = str(data["context"])
+        # Top-level fields a user's JSONL may carry: `context`, and the `template` / `group` a group split reads.
+        for key in ("context", "template", "group"):
+            if data.get(key) is not None:
+                meta[key] = str(data[key])
         return cls(
             id=str(data["id"]),
             task=str(data["task"]),

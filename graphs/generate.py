@@ -32,7 +32,7 @@ from fcdpo.graphs import Context, build_graph, solve
 from fcdpo.graphs.fingerprint import chain_fingerprint, code_version
 from fcdpo.graphs.traces_io import TRACES, TraceWriter, read_traces, repair_tail
 from fcdpo.models import DEFAULT_MODEL, load_chat_model, parse_spec
-from fcdpo.models.reference import reference_model
+from fcdpo.models.reference import solver_model
 from fcdpo.tasks import get_task
 from fcdpo.tasks.dataset import load_dataset
 from fcdpo.types import Problem, Trace
@@ -193,8 +193,8 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
         call_format=config.call_format,
         base_url=options.base_url,
     )
-    if parse_spec(config.model).kind == "reference":
-        model = reference_model(problem, config.call_format)
+    if parse_spec(config.model).kind == "solver":
+        model = solver_model(config.model, problem, config.call_format)
     else:  # our own retry loop below owns retries, so the client makes none of its own
         model = load_chat_model(
             config.model,

@@ -1,4 +1,4 @@
-"""The `reference` teacher: a task's own solver in the model's seat, for problems it generated.
+"""The `reference` teacher and the `scripted` baseline: a task's own program in the model's seat.
 
 A chain is only as good as its teacher, and a small teacher mostly guesses on logic. For a
 generated problem the task knows a gold chain (logic: state the facts and rules the question
@@ -9,6 +9,11 @@ teach a student. A chat model sees only
 messages, so one scripted model (langchain-core's GenericFakeChatModel) is made per problem. In the
 native call format its replies carry the calls as `tool_calls` with empty content, the shape a
 chat template renders and a native-format student writes, so its chains export to native pairs.
+
+`scripted` is the task's fixed policy (`Task.scripted_calls`): it reads only the question, never the
+answer or the generator's metadata, so it runs on any problem, outside sets included. It is the
+baseline that exposes a trivial policy: a student that does no better than twenty lines of script
+has learned to drive the tools, not to reason.
 """
 
 from __future__ import annotations
@@ -40,14 +45,15 @@ def _native_reply(call_text: str, signatures: dict[str, Signature], index: int) 
     return AIMessage("", tool_calls=[{"name": parsed.name, "args": parsed.args, "id": f"call_{index}"}])
 
 
-def reference_model(problem: Problem, call_format: str = "text") -> BaseChatModel:
-    """A chat model that replies with `problem`'s gold calls, one per turn, in `call_format`."""
+def solver_model(spec: str, problem: Problem, call_format: str = "text") -> BaseChatModel:
+    """A chat model that replies with the calls of `problem`'s gold chain (`reference`) or of the task's scripted
+    policy (`scripted`), one per turn, in `call_format`.
+    """
     task = get_task(problem.task)
-    calls = task.reference_calls(problem)
+    calls = task.reference_calls(problem) if spec == "reference" else task.scripted_calls(problem)
     if calls is None:
-        raise UserError(
-            f"model spec 'reference': the {problem.task} task cannot solve problem {problem.id} by itself; use a model"
-        )
+        what = "solve problem " + problem.id if spec == "reference" else f"run a scripted policy on {problem.id}"
+        raise UserError(f"model spec {spec!r}: the {problem.task} task cannot {what} by itself; use a model")
     if call_format == "native":
         signatures = {f.name: f.signature for f in task.all_functions()}
         return _ScriptedToolCaller(messages=iter([_native_reply(c, signatures, i) for i, c in enumerate(calls)]))

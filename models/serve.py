@@ -30,7 +30,7 @@ def serve(
     """Load `spec` once and answer OpenAI chat requests on host:port until interrupted."""
     import uvicorn
 
-    if parse_spec(spec).kind in ("openai", "reference"):
+    if parse_spec(spec).kind in ("openai", "solver"):
         raise UserError(f"--model {spec!r} is not a local model; serve a packaged, hf: or adapter spec")
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(

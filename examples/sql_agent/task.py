@@ -2,6 +2,7 @@
 
     fcdpo solve --task examples/sql_agent/task.py:task --sample 3
     fcdpo pipeline --config examples/sql_agent/pipeline.yaml --out runs/sql
+    fcdpo eval --model qwen2.5-coder-0.5b --task examples/sql_agent/task.py:task_new_templates   # unseen templates
 
 The tools are what such an agent has in an app: list the tables, describe one, run a query. A query
 runs on a read-only connection that also refuses, statement by statement, anything but reading
@@ -11,6 +12,7 @@ runs on a read-only connection that also refuses, statement by statement, anythi
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -99,6 +101,33 @@ def query_answer(result: str) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 and len(rows[0]) == 1 else match.group(1)
 
 
+def tables_read(sql: str) -> set[str]:
+    """The database tables a query reads (the schema table excluded), as SQLite's authorizer sees them when it
+    compiles the query; empty for a query that reads none (`SELECT 42`) or does not compile.
+    """
+    read: set[str] = set()
+
+    def record(action: int, table: str | None, *_: object) -> int:
+        if action == sqlite3.SQLITE_READ and table and table != "sqlite_master":
+            read.add(table)
+        return _authorize(action)
+
+    connection = connect()
+    connection.set_authorizer(record)
+    try:
+        connection.execute(f"EXPLAIN {sql}").fetchall()  # EXPLAIN compiles the query without running it
+    except sqlite3.DatabaseError:
+        return set()
+    finally:
+        connection.close()
+    return read
+
+
+def reads_data(call: dict) -> bool:
+    """A query derives an answer only when it reads a table of the database; the other tools return no answers."""
+    return call.get("name") != "run_query" or bool(tables_read(str((call.get("args") or {}).get("sql", ""))))
+
+
 _NUMBER = make_grader("number", tolerance=1e-4)
 _ROWS = make_grader("rows")
 _ORDERED = make_grader("rows", ordered=True)
@@ -119,15 +148,52 @@ def reference(problem: Problem) -> list[str] | None:
     return [f"run_query(sql={json.dumps(sql)})", f"final_answer(answer={json.dumps(problem.answer)})"]
 
 
-task = define_task(
-    name="sql",
+def nearest_gold(train: list[Problem], problem: Problem) -> list[str] | None:
+    """The scripted baseline: the gold SQL of the training question whose words overlap `problem`'s most, run,
+    and its result as the answer. It scores what memorizing the training queries scores: on new templates, little.
+    """
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+    asked = words(problem.question)
+    best = max(train, key=lambda p: len(asked & words(p.question)) / len(asked | words(p.question)), default=None)
+    if best is None or not best.meta.get("sql"):
+        return None
+    sql = best.meta["sql"]
+    try:
+        answer = query_answer(run_query(sql))
+    except (ValueError, TimeoutError):
+        answer = None
+    return [f"run_query(sql={json.dumps(sql)})", f"final_answer(answer={json.dumps(answer or '')})"]
+
+
+AGENT = dict(
     kind="questions about a shop's SQLite database (tables customers, products, orders, order_items)",
     cot_baseline=False,  # without the database there is nothing to reason from
     tools=[list_tables, describe_table, run_query],
     tool_examples={"describe_table": 'describe_table(name="orders")', "run_query": 'run_query(sql="SELECT ...")'},
     grader=grade,
     result_answer=query_answer,
+    reads_data=reads_data,
     problems="questions.jsonl",
     examples="examples.json",
     reference=reference,
 )
+
+# Train and test split by question text: test questions are new instances of templates seen in training.
+task = define_task(name="sql", scripted=lambda problem: nearest_gold(_train(task), problem), **AGENT)
+# The same questions split by template: a quarter of the 30 templates are held out whole for test.
+task_new_templates = define_task(
+    name="sql-new-templates",
+    stream="sql",
+    split_by="template",
+    scripted=lambda problem: nearest_gold(_train(task_new_templates), problem),
+    **AGENT,
+)
+
+
+@functools.cache
+def _train(of) -> list[Problem]:
+    """Every training question of a task (what the scripted baseline may look at)."""
+    return of.problems("train", 10_000)

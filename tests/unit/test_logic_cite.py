@@ -10,7 +10,7 @@ import pytest
 
 from fcdpo.evals.decontamination import overlap
 from fcdpo.graphs import Context, solve
-from fcdpo.models.reference import reference_model
+from fcdpo.models.reference import solver_model
 from fcdpo.tasks import get_task
 from fcdpo.tasks.logic import asked_attribute, relevant_theory
 from fcdpo.tasks.logic_cite import proof_order, sentence
@@ -75,7 +75,7 @@ def test_cite_asks_the_logic_tasks_own_questions():
 def test_gold_chains_cite_only_sentences_and_derive_every_answer_through_the_graph():
     """The `reference` teacher cites the sentences that state what the question depends on, and is always right."""
     for problem in CITE.problems("train", 60):
-        trace = solve(problem, Context(task="logic-cite", max_steps=12), model=reference_model(problem))
+        trace = solve(problem, Context(task="logic-cite", max_steps=12), model=solver_model("reference", problem))
         calls = [step.call["name"] for step in trace.steps]
         assert trace.verdict == "correct", (problem.question, [s.text for s in trace.steps])
         assert set(calls[:-2]) <= {"sentence"} and calls[-2:] == ["query", "final_answer"]

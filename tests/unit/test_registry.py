@@ -74,7 +74,8 @@ def test_parse_spec(tmp_path):
     assert parse_spec("smollm2-135m") == ModelSpec("packaged", "smollm2-135m")
     assert parse_spec("hf:/models/x") == ModelSpec("hf", "/models/x")
     assert parse_spec("openai:gpt-4o-mini") == ModelSpec("openai", "gpt-4o-mini")
-    assert parse_spec("reference") == ModelSpec("reference", "reference")
+    assert parse_spec("reference") == ModelSpec("solver", "reference")
+    assert parse_spec("scripted") == ModelSpec("solver", "scripted")
     assert parse_spec(f"qwen2.5-coder-0.5b+{adapter}") == ModelSpec("packaged", "qwen2.5-coder-0.5b", str(adapter))
     assert parse_spec(f"qwen2.5-coder-0.5b@llamacpp+{adapter}") == ModelSpec(
         "packaged", "qwen2.5-coder-0.5b", str(adapter), "llamacpp"

@@ -113,6 +113,27 @@ def test_a_right_answer_no_query_returned_is_not_derived(task, scripted):
     assert task.result_answer("run_query: SQL error: no such table: x") is None
 
 
+def test_a_query_that_reads_no_table_derives_nothing(task, scripted):
+    """`SELECT 6` returns the answer but reads nothing of the database: right, and not derived."""
+    problem = next(p for p in task.problems("test", 200) if p.meta.get("grade") == "number")
+    constant = scripted(f'run_query(sql="SELECT {problem.answer}")', f"final_answer(answer={problem.answer})")
+    trace = solve(problem, Context(task=SPEC), model=constant)
+    assert trace.verdict == "correct" and trace.steps[0].ok and not task.answer_derived(trace)
+    module = _task_module()
+    assert module.tables_read("SELECT COUNT(*) FROM customers") == {"customers"}
+    assert module.tables_read("SELECT 42") == set() == module.tables_read("SELECT name FROM sqlite_master")
+    assert module.tables_read("SELECT nope FROM") == set()  # does not compile
+
+
+def test_the_scripted_baseline_runs_the_nearest_training_questions_gold_query(task):
+    """Same template, other values: the nearest training question's query answers a different question."""
+    problem = next(p for p in task.problems("test", 200) if p.meta["template"] == "count_customers_city")
+    calls = task.scripted_calls(problem)
+    assert calls[0].startswith("run_query(sql=") and calls[1].startswith("final_answer(")
+    train_sql = {p.meta["sql"] for p in task.problems("train", 10_000)}
+    assert json.loads(calls[0].removeprefix("run_query(sql=").removesuffix(")")) in train_sql
+
+
 def test_a_sample_of_a_split_spans_the_whole_file_not_its_first_templates(task):
     sample = task.problems("train", 120)
     everything = task.problems("train", 10_000)
