@@ -11,7 +11,7 @@ def _p(value: float | None) -> str:
 
 
 def grounded_cell(figures: dict[str, Any], of: int) -> str:
-    """ "k/of" grounded right answers, or n/a where the task's tools read every premise (it cannot fail there)."""
+    """Grounded right answers as k/of, or n/a where the task's tools read every premise (it cannot fail there)."""
     grounded = figures.get("correct_grounded", "?")
     return "n/a" if grounded is None else f"{grounded}/{of}"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fcdpo.errors import UserError
-from fcdpo.tasks.base import GROUP_KEYS, SPLITS, Example, Task, group_of, split_of, held_out_groups
+from fcdpo.tasks.base import GROUP_KEYS, SPLITS, Example, Task, group_of, held_out_groups, split_of
 from fcdpo.tasks.builtin_graders import Grader, make_grader
 from fcdpo.tools.plugin import MAX_OUTPUT, TIMEOUT_S, as_function
 from fcdpo.types import Problem, Step
