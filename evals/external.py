@@ -13,7 +13,7 @@ problem sets others wrote. These are for evaluation only: never train on them.
 - `prontoqa-style`: rule-base questions in ProntoQA's published format, written by fcdpo
   (`evals/prontoqa_style.py` says why and how); for the logic tasks, `--task` picks which.
 
-    fcdpo dataset prontoqa-style --task logic-lookup --out data/prontoqa-style-lookup.jsonl
+    fcdpo dataset prontoqa-style --task logic-lookup --out data/prontoqa-style-lookup-dev.jsonl
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fcdpo.graphs.show import show_trace
+from fcdpo.types import Trace
+
 
 def _p(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3g}"
@@ -179,3 +182,54 @@ def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
     fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out
+
+
+def before_after_markdown(
+    results: dict[str, Any], before: str, after: str, others: list[str] | tuple[str, ...] = ()
+) -> str:
+    """A short before/after table per task: each model's accuracy with its interval, valid calls, mean steps and
+    unfinished chains (`others` first, e.g. a teacher or a scripted policy); then after − before, paired, with its
+    interval and exact McNemar p, beside what answering the commonest true answer to everything would score.
+    """
+    lines = []
+    for task in sorted({task for spec in (before, after) for task in results["models"].get(spec, {})}):
+        lines += [
+            f"{task}, {results['models'][before][task]['problems']} problems:",
+            "",
+            "| model | accuracy (95% CI) | valid calls | mean steps | unfinished |",
+            "|---|---|---|---|---|",
+        ]
+        for role, spec in [
+            *((short_label(s), s) for s in others),
+            ("student before", before),
+            ("student after", after),
+        ]:
+            f = results["models"].get(spec, {}).get(task)
+            if f:
+                lines.append(
+                    f"| {role} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | "
+                    f"{f['valid_call_rate']:.1%} | {f['mean_steps']} | {f['unfinished_rate']:.1%} |"
+                )
+        c = next(c for c in results["comparisons"] if c["task"] == task and {c["a"], c["b"]} == {before, after})
+        sign = 1 if c["b"] == after else -1  # comparisons report B − A
+        low, high = sorted((sign * c["difference_ci_low"], sign * c["difference_ci_high"]))
+        f = results["models"][before][task]
+        lines += [
+            "",
+            f"after − before: {100 * sign * c['difference']:+.1f} points (paired 95% CI {100 * low:+.1f} to "
+            f"{100 * high:+.1f}), exact McNemar p {_p(c['mcnemar_p'])}; answering `{f['majority_truth']}` to "
+            f"everything: {f['majority_baseline']:.1%}.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def contrast_chains(before: list[Trace], after: list[Trace]) -> str | None:
+    """The base's chain and the tuned student's on the first problem (by id) the tuned one gets right and the base
+    wrong, one under the other; None when there is no such problem.
+    """
+    wrong = {t.problem.id: t for t in before if t.verdict != "correct"}
+    gained = sorted((t for t in after if t.verdict == "correct" and t.problem.id in wrong), key=lambda t: t.problem.id)
+    if not gained:
+        return None
+    return f"student before:\n{show_trace(wrong[gained[0].problem.id])}\n\nstudent after:\n{show_trace(gained[0])}"

@@ -41,7 +41,10 @@ BASELINES = ("cot",)
 class EvalSettings:
     """How models are evaluated: `fcdpo eval`'s flags and a preset's `eval:` section."""
 
-    problems: int = field(default=20, metadata={"help": "problems per task"})
+    problems: int = field(default=20, metadata={"help": "problems per task (a pipeline: 0 skips the test split)"})
+    limit: int | None = field(
+        default=None, metadata={"help": "at most N problems (per task, or from a dataset file; a pipeline: per file)"}
+    )
     max_steps: int = field(default=12, metadata={"help": "step limit per chain"})
     max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})
     concurrency: int = field(default=4, metadata={"help": "chains in flight per model"})

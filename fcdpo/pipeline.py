@@ -145,8 +145,8 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
     timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
 
     def stage(name: str):
-        """Announce a stage and add its wall time to RUN/timings.json (across resumes)."""
-        print(f"fcdpo pipeline: {name}", file=sys.stderr)
+        """Announce a stage (with the time it starts) and add its wall time to RUN/timings.json (across resumes)."""
+        print(f"[{time.strftime('%H:%M:%S')}] fcdpo pipeline: {name}", file=sys.stderr)
         started = time.perf_counter()
 
         def done():
@@ -205,25 +205,27 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
         done()
 
     # 4. Teacher, student before and after, on the same held-out problems with the same grader.
-    done = stage("eval")
     ev = dict(config.eval)
     settings = eval_settings(config)
     options = RunOptions(concurrency=settings.concurrency, base_url=config.base_url, progress=progress)
-    # `eval.models`: more models to compare with, e.g. a real teacher when `reference` wrote the chains.
-    models = [config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}"]
-    configs = eval_configs(
-        models,
-        config.tasks,
-        settings.problems,
-        "test",
-        None,
-        None,
-        settings.max_steps,
-        settings.max_new_tokens,
-        settings.call_format,
-    )
-    results = run_eval(configs, out / "eval", options, baselines=settings.baselines)
-    done()
+    results: dict[str, Any] = {}
+    if settings.problems > 0:
+        done = stage("eval")
+        # `eval.models`: more models to compare with, e.g. a real teacher when `reference` wrote the chains.
+        models = [config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}"]
+        configs = eval_configs(
+            models,
+            config.tasks,
+            settings.problems,
+            "test",
+            None,
+            None,
+            settings.max_steps,
+            settings.max_new_tokens,
+            settings.call_format,
+        )
+        results = run_eval(configs, out / "eval", options, baselines=settings.baselines)
+        done()
 
     # 4b. Problems written by others (`eval.datasets`): the student before and after (and `eval.models`) side by
     # side; a gain only on our own generators' output is not a gain. `reference` sits out: it can only solve
@@ -241,7 +243,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
             1,
             "test",
             dataset,
-            None,
+            settings.limit,
             settings.max_steps,
             settings.max_new_tokens,
             settings.call_format,
@@ -350,11 +352,15 @@ def _resumable(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> str:
-    """The headline table: teacher, student before and after, per task, with the change in points."""
+    """The headline table: teacher, student before and after, per task, with the change in points (empty when the
+    preset evaluated only on dataset files, `eval.problems: 0`).
+    """
     from fcdpo.evals.report import grounded_cell
 
     after = f"{config.student}+{out / 'train' / 'adapter'}"
-    models = results["models"]
+    models = results.get("models")
+    if not models:
+        return "(no test-split evaluation: see the dataset files below)"
 
     def cell(spec: str, task: str) -> str:
         # How many right answers were grounded derivations sits next to each accuracy: a guess or a made-up
@@ -444,9 +450,7 @@ def write_report(
         "",
         "![training](train/loss.png)",
         "",
-        "## All figures",
-        "",
-        markdown(results),
+        *(["## All figures", "", markdown(results)] if results.get("models") else []),
         *(
             ["## General function calling (BFCL, student before/after)", "", bfcl_markdown(results)]
             if "bfcl" in results

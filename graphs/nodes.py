@@ -22,6 +22,7 @@ from fcdpo.tools.numbers import format_number
 from fcdpo.tools.protocol import Call, check_args, parse_call
 from fcdpo.types import Problem, Step
 
+MAX_REPLIES_WITHOUT_CALL = 3  # replies in a row with no parsable call that end a chain (unfinished)
 REPEAT_NOTE = " (you already made this exact call; use the result and take the next step)"
 UNGROUNDED_NOTE = (
     "the problem does not say this; state only facts and rules written in the problem, as they are written"
@@ -146,7 +147,13 @@ def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 
 def after_act(state: State, runtime: Runtime[Context]) -> str:
-    """Back to the model, or on to grading once answered or out of steps."""
+    """Back to the model, or on to grading once answered, out of steps, or after `MAX_REPLIES_WITHOUT_CALL` replies
+    in a row that hold no call at all (told the format each time, a model that still writes none will not start:
+    an untuned small model otherwise spends its whole step budget writing prose).
+    """
+    silent = state.steps[-MAX_REPLIES_WITHOUT_CALL:]
+    if len(silent) == MAX_REPLIES_WITHOUT_CALL and all(step.get("call") is None for step in silent):
+        return "verify"
     if state.final_answer is not None or len(state.steps) >= runtime.context.max_steps:
         return "verify"
     return "reason"

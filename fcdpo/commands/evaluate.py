@@ -25,7 +25,6 @@ def add_parser(commands) -> None:
     evaluate.add_argument("--split", default="test", choices=["train", "test"], help="generated split (default: test)")
     add_fields(evaluate, EvalSettings, aliases={"baselines": "--baseline"})
     evaluate.add_argument("--dataset", metavar="FILE", help="JSONL problems instead of generated ones")
-    evaluate.add_argument("--limit", type=int, metavar="N", help="at most N problems (per task, or from --dataset)")
     evaluate.add_argument(
         "--bfcl",
         type=comma_list,

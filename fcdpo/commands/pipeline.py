@@ -12,25 +12,40 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    """Run `fcdpo pipeline`."""
+    """Run `fcdpo pipeline`; end with what it showed: before/after per problem set, a chain, where things are."""
+    import time
     from pathlib import Path
 
-    from fcdpo.pipeline import PipelineConfig, before_after, run_pipeline
+    from fcdpo.evals.summary import eval_summary
+    from fcdpo.pipeline import PipelineConfig, run_pipeline
 
+    started = time.perf_counter()
     config_path = Path(args.config)
     out = Path(args.out) if args.out else Path("runs") / config_path.stem
     results = run_pipeline(config_path, out)
     config = PipelineConfig.load(config_path)
-    print(before_after(config, out, results))
+    before, after = config.student, f"{config.student}+{out / 'train' / 'adapter'}"
+    others = [config.teacher, *config.eval.get("models", [])]
+    sections = (
+        [("held-out test split of " + ", ".join(config.tasks), results, out / "eval")] if results.get("models") else []
+    )
+    sections += [
+        (f"{dataset} (never trained on)", figures, out / "eval-outside" / Path(dataset).stem)
+        for dataset, figures in results.get("outside", {}).items()
+    ]
+    for title, figures, eval_dir in sections:
+        shown = [spec for spec in others if spec in figures["models"]]
+        print("\n" + eval_summary(title, figures, eval_dir, before, after, shown))
     if "bfcl" in results:
         from fcdpo.evals.report import bfcl_markdown
 
         print("\nBFCL (general function calling), student before/after:\n" + bfcl_markdown(results))
-    for dataset, figures in results.get("outside", {}).items():
-        from fcdpo.evals.report import markdown
-
-        print(f"\nProblems written by others ({dataset}):\n" + markdown(figures))
     if config.note:
         print(f"\n{config.note}")
-    print(f"\nreport: {out / 'report.md'}")
+    minutes, seconds = divmod(round(time.perf_counter() - started), 60)
+    print(f"\nreport: {out / 'report.md'}   ({minutes} min {seconds} s)")
+    print(
+        "next, on your own agent: write its task file (docs/own-agent.md), then\n"
+        "  fcdpo pipeline --config examples/sql_agent/pipeline.yaml --out runs/sql   # the SQL agent, ~2 h on a CPU"
+    )
     return 0

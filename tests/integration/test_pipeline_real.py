@@ -111,7 +111,10 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
     report = (out / "report.md").read_text()
     assert "A test-sized run." in report and "| logic |" in report and "eval/accuracy.png" in report
     assert "On-policy negatives: `smollm2-135m`" in report
-    assert "| task | teacher | student before | student after |" in stdout and "A test-sized run." in stdout
+    # The closing summary: per problem set the before/after table, the paired difference, where the chains are.
+    assert "== held-out test split of logic ==" in stdout and "A test-sized run." in stdout
+    assert "| student before |" in stdout and "| student after |" in stdout and "after − before:" in stdout
+    assert f"chains: {out / 'eval' / 'traces'}/" in stdout and "next, on your own agent" in stdout
     bfcl = json.loads((out / "eval" / "bfcl_results.json").read_text())["bfcl"]
     assert set(bfcl) == {"smollm2-135m", after} and all(bfcl[m]["simple"]["problems"] == 1 for m in bfcl)
     assert "General function calling (BFCL" in report and "BFCL (general function calling)" in stdout
@@ -120,4 +123,6 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
     outside = json.loads((out / "eval-outside" / "outside" / "results.json").read_text())
     assert set(outside["models"]) == {"openai:guesser", "smollm2-135m", after}
     assert all(outside["models"][m]["logic"]["problems"] == 1 for m in outside["models"])
-    assert "Problems written by others" in report and "Problems written by others" in stdout
+    assert (
+        "Problems written by others" in report and f"== {tmp_path / 'outside.jsonl'} (never trained on) ==" in stdout
+    )

@@ -53,6 +53,16 @@ def test_garbage_then_recovery(scripted):
     assert trace.valid_call_rate == 0.5
 
 
+def test_three_replies_in_a_row_without_a_call_end_the_chain(scripted):
+    """Told the format after each, a model that writes no call three times running ends unfinished; two in a row
+    and then a call goes on.
+    """
+    silent = run(scripted("The answer is 17.", "Let me think.", "I believe 17.", "final_answer(answer=17)"))
+    assert silent.status == "unfinished" and len(silent.steps) == 3 and silent.verdict == "incorrect"
+    model = scripted("So.", "launch(x=1)", "add(a=12, b=5)", "Hmm.", "Well.", "final_answer(answer=17)")
+    assert run(model).verdict == "correct"
+
+
 def test_tool_errors_are_fed_back(scripted):
     model = scripted("divide(a=1, b=0)", "final_answer(answer=17)")
     trace = run(model)
