@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
 from fcdpo.evals.stats import mcnemar_exact, min_detectable_effect, paired_bootstrap, wilcoxon_p, wilson
 from fcdpo.tasks import get_task
+from fcdpo.tools.protocol import Call, parse_call
 from fcdpo.types import Trace
 
 
@@ -61,7 +63,39 @@ def task_figures(traces: list[Trace]) -> dict[str, Any]:
         ),
         **statement_grounding(traces),
         **answer_spread(traces),
+        **against_scripted(traces),
     }
+
+
+def against_scripted(traces: list[Trace]) -> dict[str, Any]:
+    """How each chain's tool calls (not think / final_answer) compare with the task's scripted policy's on the same
+    problem: the same set, a subset (fewer), a superset (more) or another set; {} when the task declares no policy.
+    What a student adds over a script is where it differs from it and is right.
+    """
+    counts = Counter()
+    for trace in traces:
+        task = get_task(trace.problem.task)
+        script = task.scripted_calls(trace.problem)
+        if script is None:
+            continue
+        own = {f.name for f in task.functions}
+        theirs = {_call_key(call) for call in _parsed(script, task) if call["name"] in own}
+        mine = {_call_key(s.call) for s in trace.steps if s.ok and s.call and s.call["name"] in own}
+        counts["same" if mine == theirs else "fewer" if mine < theirs else "more" if mine > theirs else "other"] += 1
+    return {"calls_vs_scripted": dict(counts)} if counts else {}
+
+
+def _parsed(calls: list[str], task) -> list[dict[str, Any]]:
+    signatures = {f.name: f.signature for f in task.all_functions()}
+    return [parsed.to_dict() for call in calls if isinstance(parsed := parse_call(call, signatures), Call)]
+
+
+def _call_key(call: dict[str, Any]) -> str:
+    """A call as a comparable key: its name and arguments, lower case, single spaces, no leading article."""
+    args = {
+        k: re.sub(r"^(the|a|an) ", "", " ".join(str(v).lower().split())) for k, v in (call.get("args") or {}).items()
+    }
+    return f"{call['name']}{sorted(args.items())}"
 
 
 def statement_grounding(traces: list[Trace]) -> dict[str, Any]:

@@ -41,6 +41,16 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{f['mean_output_tokens']} | {f['mean_latency_s']} | {top} |"
             )
             baselines.setdefault(task, f"{task} {f['majority_baseline']:.0%} (`{f['majority_truth']}`)")
+    compared = [
+        f"`{model}` {task} "
+        + " / ".join(str(f["calls_vs_scripted"].get(k, 0)) for k in ("same", "fewer", "more", "other"))
+        for model, tasks in results["models"].items()
+        for task, f in tasks.items()
+        if f.get("calls_vs_scripted") and model != "scripted"
+    ]
+    if compared:
+        lines += ["", "Tool calls against the scripted policy's on each problem (same / fewer / more / other set): "]
+        lines[-1] += "; ".join(compared) + "."
     if baselines:
         lines += [
             "",
@@ -185,11 +195,16 @@ def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
 
 
 def before_after_markdown(
-    results: dict[str, Any], before: str, after: str, others: list[str] | tuple[str, ...] = ()
+    results: dict[str, Any],
+    before: str,
+    after: str,
+    others: list[str] | tuple[str, ...] = (),
+    teacher: str | None = None,
 ) -> str:
     """A short before/after table per task: each model's accuracy with its interval, valid calls, mean steps and
     unfinished chains (`others` first, e.g. a teacher or a scripted policy); then after − before, paired, with its
-    interval and exact McNemar p, beside what answering the commonest true answer to everything would score.
+    interval and exact McNemar p, the share of the teacher − base gap the tuned student closed (when the teacher
+    ran on these problems and beat the base), and what answering the commonest true answer to all would score.
     """
     lines = []
     for task in sorted({task for spec in (before, after) for task in results["models"].get(spec, {})}):
@@ -214,11 +229,18 @@ def before_after_markdown(
         sign = 1 if c["b"] == after else -1  # comparisons report B − A
         low, high = sorted((sign * c["difference_ci_low"], sign * c["difference_ci_high"]))
         f = results["models"][before][task]
+        taught = results["models"].get(teacher, {}).get(task) if teacher else None
+        gap = ""
+        if taught and taught["accuracy"] > f["accuracy"]:
+            closed = (results["models"][after][task]["accuracy"] - f["accuracy"]) / (
+                taught["accuracy"] - f["accuracy"]
+            )
+            gap = f" The tuned student closes {closed:.0%} of the teacher − base gap."
         lines += [
             "",
             f"after − before: {100 * sign * c['difference']:+.1f} points (paired 95% CI {100 * low:+.1f} to "
             f"{100 * high:+.1f}), exact McNemar p {_p(c['mcnemar_p'])}; answering `{f['majority_truth']}` to "
-            f"everything: {f['majority_baseline']:.1%}.",
+            f"everything: {f['majority_baseline']:.1%}.{gap}",
             "",
         ]
     return "\n".join(lines)

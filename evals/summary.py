@@ -14,10 +14,12 @@ from fcdpo.graphs.traces_io import TRACES, read_traces
 
 
 def eval_summary(
-    title: str, results: dict[str, Any], eval_dir: Path, before: str, after: str, others: list[str]
+    title: str, results: dict[str, Any], eval_dir: Path, before: str, after: str, others: list[str], teacher: str
 ) -> str:
-    """One evaluation's part of the closing summary (`eval_dir` holds its traces/ and accuracy.png)."""
-    lines = [f"== {title} ==", "", before_after_markdown(results, before, after, others)]
+    """One evaluation's part of the closing summary (`eval_dir` holds its traces/ and accuracy.png); `others` are
+    the compared models that ran on these problems (the teacher among them, when it did).
+    """
+    lines = [f"== {title} ==", "", before_after_markdown(results, before, after, others, teacher)]
     chains = {
         spec: regrade(read_traces(eval_dir / "traces" / model_dir(spec) / TRACES)[0]) for spec in (before, after)
     }

@@ -35,7 +35,7 @@ def run(args) -> int:
     ]
     for title, figures, eval_dir in sections:
         shown = [spec for spec in others if spec in figures["models"]]
-        print("\n" + eval_summary(title, figures, eval_dir, before, after, shown))
+        print("\n" + eval_summary(title, figures, eval_dir, before, after, shown, config.teacher))
     if "bfcl" in results:
         from fcdpo.evals.report import bfcl_markdown
 

@@ -167,3 +167,14 @@ def test_the_scripted_driver_reads_only_the_question_and_solves_through_the_grap
     outside = LOOKUP.scripted_calls(Problem("p", "logic-lookup", OUTSIDE, "false"))
     assert outside[:3] == ['lookup(attribute="round")', 'lookup(attribute="big")', 'lookup(attribute="chases mouse")']
     assert outside[-2:] == ['query(subject="cat", attribute="round")', 'final_answer(answer="false")']
+
+
+def test_chains_are_compared_with_the_scripted_drivers_calls(scripted):
+    from fcdpo.evals.metrics import against_scripted
+
+    problem = Problem("p", "logic-lookup", OUTSIDE, "false")
+    script = LOOKUP.scripted_calls(problem)
+    same = solve(problem, Context(task="logic-lookup"), model=solver_model("scripted", problem))
+    fewer = solve(problem, Context(task="logic-lookup"), model=scripted(script[0], *script[-2:]))
+    other = solve(problem, Context(task="logic-lookup"), model=scripted('lookup(attribute="kind")', *script[-2:]))
+    assert against_scripted([same, fewer, other, fewer]) == {"calls_vs_scripted": {"same": 1, "fewer": 2, "other": 1}}
