@@ -126,3 +126,22 @@ def test_pipeline_runs_end_to_end_and_resumes_after_a_kill(tmp_path):
     assert (
         "Problems written by others" in report and f"== {tmp_path / 'outside.jsonl'} (never trained on) ==" in stdout
     )
+
+
+def test_the_demo_preset_runs_end_to_end_at_reduced_size(tmp_path):
+    """`make demo`'s own preset, cut to two problems and one training step: every stage and the closing summary."""
+    root = Path(__file__).parents[2]
+    config = yaml.safe_load((root / "configs" / "demo.yaml").read_text())
+    config["generate"]["problems"] = 2
+    config["train"]["dpo"].update(max_steps=1, save_steps=1)
+    config["eval"]["limit"] = 2
+    (tmp_path / "demo.yaml").write_text(yaml.safe_dump(config))
+    out = tmp_path / "run"
+    stdout, stderr = pipeline(tmp_path / "demo.yaml", out, cwd=root).communicate(timeout=1200)
+    assert "fcdpo pipeline: train" in stderr, stderr[-3000:]
+    assert (out / "train" / "adapter" / "adapter_config.json").is_file()
+    dataset = config["eval"]["datasets"][0]
+    assert f"== {dataset} (never trained on) ==" in stdout, stdout[-3000:]
+    assert "| student before |" in stdout and "| student after |" in stdout and "exact McNemar p" in stdout
+    results = json.loads((out / "eval-outside" / Path(dataset).stem / "results.json").read_text())
+    assert all(figures[task]["problems"] == 2 for figures in results["models"].values() for task in figures)
