@@ -13,7 +13,7 @@ import yaml
 
 from fcdpo.errors import UserError
 from fcdpo.evals.metrics import paired, task_figures
-from fcdpo.evals.report import markdown, plot_accuracy
+from fcdpo.evals.report import before_after_markdown, contrast_chains, markdown, plot_accuracy
 from fcdpo.evals.run import eval_configs, model_dir, run_eval, summarize
 from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
 from fcdpo.graphs import Context, solve
@@ -322,3 +322,22 @@ def test_a_strong_paired_result_keeps_its_p_value():
     after = {f"q{i}": 1 <= i < 29 for i in range(60)}
     p = paired_outcomes(before, after)["mcnemar_p"]
     assert 1e-7 < p < 1.2e-7
+
+
+def test_before_after_table_and_the_chain_the_tuned_student_now_solves(scripted):
+    questions = [f"Question {i}: 3 times 4?" for i in range(6)]
+    before = chains({q: ("12" if i == 0 else "13") for i, q in enumerate(questions)}, scripted)
+    after = chains({q: ("12" if i % 3 else "13") for i, q in enumerate(questions)}, scripted)
+    teacher = chains({q: "12" for q in questions}, scripted)
+    results = summarize({"teacher": teacher, "base": before, "base+adapter": after})
+    table = before_after_markdown(results, "base", "base+adapter", ["teacher"], teacher="teacher")
+    assert "math, 6 problems:" in table
+    assert "| teacher | 100.0% (61.0%–100.0%) | 100.0% | 2.0 | 0.0% |" in table
+    assert "| student before | 16.7% " in table and "| student after | 66.7% " in table
+    # 4 newly right (p1, p2, p4, p5), 1 newly wrong (p0): +50 points, exact McNemar 0.375; 60% of the 83-point gap.
+    assert "after − before: +50.0 points" in table and "exact McNemar p 0.375" in table
+    assert "closes 60% of the teacher − base gap" in table and "answering `12` to everything: 100.0%." in table
+    shown = contrast_chains(before, after)
+    assert shown.index("student before:") < shown.index("── p1 ") < shown.index("student after:")
+    assert "answer: 13" in shown and "answer: 12" in shown and "verdict: correct" in shown
+    assert contrast_chains(after, after) is None
