@@ -134,14 +134,20 @@ def test_the_demo_preset_runs_end_to_end_at_reduced_size(tmp_path):
     config = yaml.safe_load((root / "configs" / "demo.yaml").read_text())
     config["generate"]["problems"] = 2
     config["train"]["dpo"].update(max_steps=1, save_steps=1)
-    config["eval"]["limit"] = 2
+    config["eval"]["problems"] = 2
     (tmp_path / "demo.yaml").write_text(yaml.safe_dump(config))
     out = tmp_path / "run"
     stdout, stderr = pipeline(tmp_path / "demo.yaml", out, cwd=root).communicate(timeout=1200)
     assert "fcdpo pipeline: train" in stderr, stderr[-3000:]
     assert (out / "train" / "adapter" / "adapter_config.json").is_file()
-    dataset = config["eval"]["datasets"][0]
-    assert f"== {dataset} (never trained on) ==" in stdout, stdout[-3000:]
-    assert "| student before |" in stdout and "| student after |" in stdout and "exact McNemar p" in stdout
-    results = json.loads((out / "eval-outside" / Path(dataset).stem / "results.json").read_text())
-    assert all(figures[task]["problems"] == 2 for figures in results["models"].values() for task in figures)
+    assert "== held-out test split of logic-lookup ==" in stdout, stdout[-3000:]
+    assert "| scripted |" in stdout and "| student before |" in stdout and "| student after |" in stdout
+    assert "exact McNemar p" in stdout and "next, on your own agent" in stdout
+    results = json.loads((out / "eval" / "results.json").read_text())
+    assert set(results["models"]) == {
+        "reference",
+        "scripted",
+        "smollm2-135m",
+        f"smollm2-135m+{out / 'train' / 'adapter'}",
+    }
+    assert all(figures["logic-lookup"]["problems"] == 2 for figures in results["models"].values())
