@@ -155,7 +155,8 @@ class LogicLookupTask(LogicCiteTask):
                 continue
             looked.append(wanted)
             for number in _numbers(lookup(wanted, workspace)):
-                queue += [c for _, conditions, _ in read_sentence(sentences[number - 1]).rules for c, _ in conditions]
+                rules = sorted(read_sentence(sentences[number - 1]).rules, key=repr)  # sets: a fixed order
+                queue += [c for _, conditions, _ in rules for c, _ in sorted(conditions)]
         statement = render_literal(attribute, positive)
         verdict = query(entity, statement, workspace)
         return [
