@@ -26,7 +26,7 @@ from fcdpo.evals.decontamination import overlap
 from fcdpo.evals.metrics import paired, paired_outcomes, regrade, task_figures
 from fcdpo.evals.report import bfcl_markdown, markdown, plot_accuracy
 from fcdpo.evals.stats import mcnemar_exact, wilson
-from fcdpo.graphs.context import CALL_FORMATS
+from fcdpo.graphs.context import CALL_FORMATS, WITHOUT_EXAMPLES_HELP
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate, select_problems
 from fcdpo.graphs.traces_io import TRACES, read_traces
 from fcdpo.models import parse_spec
@@ -58,6 +58,7 @@ class EvalSettings:
             "choices": list(CALL_FORMATS),
         },
     )
+    without_examples: bool = field(default=False, metadata={"help": WITHOUT_EXAMPLES_HELP})
 
 
 @dataclass
@@ -88,17 +89,13 @@ def default_out(config: GenerateConfig) -> Path:
 
 
 def eval_configs(
-    models: list[str],
-    tasks: list[str],
-    problems: int,
-    split: str,
-    dataset: str | None,
-    limit: int | None,
-    max_steps: int,
-    max_new_tokens: int,
-    call_format: str = "text",
+    models: list[str], tasks: list[str], settings: EvalSettings, split: str = "test", dataset: str | None = None
 ) -> list[GenerateConfig]:
-    """One greedy single-sample generate config per model, all on the same problems and call protocol."""
+    """One greedy single-sample generate config per model, all on the same problems and prompt.
+
+    `settings.problems` per task from `split`, or the lines of `dataset`; at most `settings.limit` either way.
+    """
+    problems, limit = settings.problems, settings.limit
     if not models:
         raise UserError("eval needs at least one --model")
     if len(set(models)) != len(models):
@@ -124,10 +121,11 @@ def eval_configs(
             samples=1,
             split=split,
             temperature=0.0,
-            max_steps=max_steps,
-            max_new_tokens=max_new_tokens,
+            max_steps=settings.max_steps,
+            max_new_tokens=settings.max_new_tokens,
             dataset=dataset,
-            call_format=call_format,
+            call_format=settings.call_format,
+            without_examples=settings.without_examples,
         )
         for spec in models
     ]

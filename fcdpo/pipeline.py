@@ -213,17 +213,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
         done = stage("eval")
         # `eval.models`: more models to compare with, e.g. a real teacher when `reference` wrote the chains.
         models = [config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}"]
-        configs = eval_configs(
-            models,
-            config.tasks,
-            settings.problems,
-            "test",
-            None,
-            None,
-            settings.max_steps,
-            settings.max_new_tokens,
-            settings.call_format,
-        )
+        configs = eval_configs(models, config.tasks, dataclasses.replace(settings, limit=None))
         results = run_eval(configs, out / "eval", options, baselines=settings.baselines)
         done()
 
@@ -237,17 +227,7 @@ def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[st
             for spec in (config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}")
             if spec != REFERENCE
         ]
-        configs = eval_configs(
-            outside,
-            config.tasks,
-            1,
-            "test",
-            dataset,
-            settings.limit,
-            settings.max_steps,
-            settings.max_new_tokens,
-            settings.call_format,
-        )
+        configs = eval_configs(outside, config.tasks, settings, dataset=dataset)
         results.setdefault("outside", {})[dataset] = run_eval(
             configs, out / "eval-outside" / Path(dataset).stem, options, baselines=settings.baselines
         )
@@ -298,11 +278,12 @@ def exit_with_parent(parent: int) -> None:
 
 
 def eval_settings(config: PipelineConfig) -> EvalSettings:
-    """The eval: section as settings; models are evaluated in the protocol the student was trained in
-    (generate.call_format) unless eval.call_format says otherwise.
+    """The eval: section as settings; models are evaluated with the prompt the student was trained on
+    (generate.call_format and generate.without_examples) unless the eval: section says otherwise.
     """
     ev = {k: v for k, v in config.eval.items() if k not in ("models", "datasets")}
     ev.setdefault("call_format", config.generate.get("call_format", "text"))
+    ev.setdefault("without_examples", config.generate.get("without_examples", False))
     return EvalSettings(**ev)
 
 
@@ -352,8 +333,9 @@ def _resumable(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> str:
-    """The headline table: teacher, student before and after, per task, with the change in points (empty when the
-    preset evaluated only on dataset files, `eval.problems: 0`).
+    """The headline table: teacher, the other models of `eval.models` (a scripted policy, say), student before and
+    after, per task, with the change in points (empty when the preset evaluated only on dataset files,
+    `eval.problems: 0`).
     """
     from fcdpo.evals.report import grounded_cell
 
@@ -371,10 +353,11 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
         plain = f"; no tools (CoT) {cot['accuracy']:.0%}, lenient {cot['lenient_accuracy']:.0%}" if cot else ""
         return f"{f['accuracy']:.0%} [{f['ci_low']:.0%}, {f['ci_high']:.0%}], {grounded}{plain}"
 
+    others = [spec for spec in config.eval.get("models", []) if spec in models]
     lines = [
-        "| task | teacher | student before | student after | change (95% CI) | McNemar p (after vs before) "
-        "| one answer to all (no reasoning) |",
-        "|---|---|---|---|---|---|---|",
+        "| task | teacher | other models | student before | student after | change (95% CI) "
+        "| McNemar p (after vs before) | one answer to all (no reasoning) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for task in [get_task(spec).name for spec in config.tasks]:  # results are keyed by the task's own name
         if task not in models[config.student]:
@@ -387,7 +370,9 @@ def before_after(config: PipelineConfig, out: Path, results: dict[str, Any]) -> 
         change = f"{100 * sign * c['difference']:+.0f} pts ({100 * low:+.0f} to {100 * high:+.0f})"
         baseline = models[config.student][task]
         lines.append(
-            f"| {task} | {cell(config.teacher, task)} | {cell(config.student, task)} | {cell(after, task)} | {change} "
+            f"| {task} | {cell(config.teacher, task)} "
+            f"| {'; '.join(f'`{spec}` {cell(spec, task)}' for spec in others if task in models[spec]) or '—'} "
+            f"| {cell(config.student, task)} | {cell(after, task)} | {change} "
             f"| {c['mcnemar_p']:.3g} | {baseline['majority_baseline']:.0%} (`{baseline['majority_truth']}`) |"
         )
     return "\n".join(lines)

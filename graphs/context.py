@@ -10,6 +10,10 @@ from fcdpo.models import DEFAULT_MODEL
 from fcdpo.tasks import get_task
 
 CALL_FORMATS = ("text", "native")
+WITHOUT_EXAMPLES_HELP = (
+    "Leave the task's worked example chains out of the system prompt (each function keeps its one-line example): "
+    "a tuned student no longer needs them, and shorter prompts train and answer faster."
+)
 
 
 @dataclass(kw_only=True)
@@ -46,6 +50,7 @@ class Context:
             "native: the model's own tool calling."
         },
     )
+    without_examples: bool = field(default=False, metadata={"description": WITHOUT_EXAMPLES_HELP})
     base_url: str | None = field(
         default=None, metadata={"description": "Server URL for openai: models (else OPENAI_BASE_URL)."}
     )

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 
 from fcdpo.errors import UserError
 from fcdpo.graphs import Context, build_graph, solve
+from fcdpo.graphs.context import WITHOUT_EXAMPLES_HELP
 from fcdpo.graphs.fingerprint import chain_fingerprint, code_version
 from fcdpo.graphs.traces_io import TRACES, TraceWriter, read_traces, repair_tail
 from fcdpo.models import DEFAULT_MODEL, load_chat_model, parse_spec
@@ -61,6 +62,7 @@ class GenerateConfig:
     max_steps: int = field(default=20, metadata={"help": "step limit per chain"})
     max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})
     call_format: str = field(default="text", metadata={"help": "call protocol", "choices": ["text", "native"]})
+    without_examples: bool = field(default=False, metadata={"help": WITHOUT_EXAMPLES_HELP})
     dataset: str | None = field(default=None, metadata={"help": "JSONL problems instead of generated ones"})
     dataset_sha256: str | None = field(
         default=None, metadata={"help": "content hash of the dataset, set automatically"}
@@ -191,6 +193,7 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
         seed=seed,
         max_new_tokens=config.max_new_tokens,
         call_format=config.call_format,
+        without_examples=config.without_examples,
         base_url=options.base_url,
     )
     if parse_spec(config.model).kind == "solver":

@@ -59,7 +59,10 @@ def start(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     workspace = task.new_workspace(problem)
     question = user_prompt(task.present(state.question), problem.meta.get("context"))
     return {
-        "messages": [SystemMessage(system_prompt(task, runtime.context.call_format)), HumanMessage(question)],
+        "messages": [
+            SystemMessage(system_prompt(task, runtime.context.call_format, runtime.context.without_examples)),
+            HumanMessage(question),
+        ],
         "workspace": task.save_workspace(workspace),
         "status": "running",
     }

@@ -25,12 +25,17 @@ NATIVE_PROMPT = """You solve {kind} step by step by calling the functions you ar
 {examples}"""
 
 
-def system_prompt(task: Task, call_format: str = "text") -> str:
-    """The system prompt for a task in a call format ("text" or "native"): protocol, functions, few-shot chains."""
+def system_prompt(task: Task, call_format: str = "text", without_examples: bool = False) -> str:
+    """The system prompt for a task in a call format ("text" or "native"): protocol, functions, few-shot chains.
+
+    `without_examples` leaves the worked chains out (each function keeps its one-line example): a student tuned
+    on the task no longer needs them, and a shorter prompt trains and answers faster.
+    """
+    examples = "" if without_examples else worked_examples(task, call_format)
     if call_format == "native":
-        return NATIVE_PROMPT.format(kind=task.kind, examples=worked_examples(task, call_format))
+        return NATIVE_PROMPT.format(kind=task.kind, examples=examples).rstrip()
     functions = task.all_functions()
-    return protocol_prompt(task.kind, [f.render() for f in functions], functions[0].example, worked_examples(task))
+    return protocol_prompt(task.kind, [f.render() for f in functions], functions[0].example, examples).rstrip()
 
 
 def native_tools(task: Task) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 from fcdpo.commands.flags import add_fields, comma_list
 from fcdpo.evals.run import EvalSettings
@@ -62,17 +63,8 @@ def run(args) -> int:
             else bfcl_markdown(results) + f"\nwritten: {out}/bfcl_results.json, bfcl_results.md"
         )
         return 0
-    configs = eval_configs(
-        args.model,
-        args.task,
-        args.problems,
-        args.split,
-        args.dataset,
-        args.limit,
-        args.max_steps,
-        args.max_new_tokens,
-        args.call_format,
-    )
+    settings = EvalSettings(**{f.name: getattr(args, f.name) for f in fields(EvalSettings)})
+    configs = eval_configs(args.model, args.task, settings, args.split, args.dataset)
     out = Path(args.out) if args.out else default_out(configs[0])
     results = run_eval(configs, out, options, args.allow_overlap, args.baselines)
     if args.json:

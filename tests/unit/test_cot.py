@@ -10,7 +10,7 @@ import pytest
 from fcdpo.errors import UserError
 from fcdpo.evals.cot import extract_answer
 from fcdpo.evals.report import markdown
-from fcdpo.evals.run import eval_configs, run_eval
+from fcdpo.evals.run import EvalSettings, eval_configs, run_eval
 from fcdpo.graphs.generate import RunOptions
 from tests.fake_openai import FakeOpenAI, sum_problems, sum_solver
 
@@ -80,7 +80,9 @@ def plain_or_tools(body):
 def test_eval_baseline_cot_puts_plain_reasoning_beside_the_chains(tmp_path):
     data = tmp_path / "sums.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in sum_problems(6)))
-    configs = eval_configs(["openai:right", "openai:wrong"], ["math"], 6, "test", str(data), None, 4, 64)
+    configs = eval_configs(
+        ["openai:right", "openai:wrong"], ["math"], EvalSettings(max_steps=4, max_new_tokens=64), dataset=str(data)
+    )
     with FakeOpenAI(plain_or_tools) as server:
         options = RunOptions(base_url=server.url, concurrency=2, progress=False, backoff=0.01)
         results = run_eval(configs, tmp_path / "e", options, baselines=["cot"])

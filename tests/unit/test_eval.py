@@ -14,7 +14,7 @@ import yaml
 from fcdpo.errors import UserError
 from fcdpo.evals.metrics import paired, task_figures
 from fcdpo.evals.report import before_after_markdown, contrast_chains, markdown, plot_accuracy
-from fcdpo.evals.run import eval_configs, model_dir, run_eval, summarize
+from fcdpo.evals.run import EvalSettings, eval_configs, model_dir, run_eval, summarize
 from fcdpo.evals.stats import mcnemar_exact, wilcoxon_p, wilson
 from fcdpo.graphs import Context, solve
 from fcdpo.graphs.generate import RunOptions
@@ -155,7 +155,7 @@ def sums(tmp_path):
 
 def test_run_eval_writes_results_and_resumes(tmp_path, sums):
     configs = eval_configs(
-        ["openai:right", "openai:wrong"], ["math"], 20, "test", sums, 6, max_steps=4, max_new_tokens=64
+        ["openai:right", "openai:wrong"], ["math"], EvalSettings(limit=6, max_steps=4, max_new_tokens=64), dataset=sums
     )
     with FakeOpenAI(right_and_wrong) as server:
         options = RunOptions(base_url=server.url, concurrency=3, progress=False, backoff=0.01)
@@ -185,7 +185,12 @@ def test_eval_refuses_problems_the_student_was_trained_on(tmp_path, small_pairs)
         )
         + "\n"
     )
-    configs = eval_configs([f"smollm2-135m+{run / 'adapter'}"], ["math"], 1, "test", str(dataset), None, 4, 64)
+    configs = eval_configs(
+        [f"smollm2-135m+{run / 'adapter'}"],
+        ["math"],
+        EvalSettings(max_steps=4, max_new_tokens=64),
+        dataset=str(dataset),
+    )
     with pytest.raises(UserError, match="1 of the 1 evaluation problems .* --allow-overlap"):
         run_eval(configs, tmp_path / "eval", RunOptions(progress=False))
 
@@ -268,7 +273,9 @@ def test_eval_default_dir_is_keyed_by_problems_so_two_datasets_both_run_and_reru
 def test_eval_never_mixes_chains_of_another_prompt_or_parser(tmp_path, sums, monkeypatch):
     from fcdpo.graphs import generate
 
-    configs = eval_configs(["openai:right"], ["math"], 20, "test", sums, 2, max_steps=4, max_new_tokens=64)
+    configs = eval_configs(
+        ["openai:right"], ["math"], EvalSettings(limit=2, max_steps=4, max_new_tokens=64), dataset=sums
+    )
     with FakeOpenAI(right_and_wrong) as server:
         options = RunOptions(base_url=server.url, progress=False, backoff=0.01)
         run_eval(configs, tmp_path / "eval", options)
@@ -276,7 +283,9 @@ def test_eval_never_mixes_chains_of_another_prompt_or_parser(tmp_path, sums, mon
         assert manifest["config"]["fingerprint"] == configs[0].fingerprint and "git_commit" in manifest["code"]
         # As if the prompt had changed:
         monkeypatch.setattr(generate, "chain_fingerprint", lambda tasks: "another-prompt")
-        changed = eval_configs(["openai:right"], ["math"], 20, "test", sums, 2, max_steps=4, max_new_tokens=64)
+        changed = eval_configs(
+            ["openai:right"], ["math"], EvalSettings(limit=2, max_steps=4, max_new_tokens=64), dataset=sums
+        )
         with pytest.raises(UserError, match="chains made by another prompt or parser"):
             run_eval(changed, tmp_path / "eval", options)
 
@@ -305,7 +314,12 @@ def test_native_call_format_binds_the_tools_for_every_model(tmp_path, sums):
         bodies.append(body)
         return right_and_wrong(body)
 
-    configs = eval_configs(["openai:right"], ["math"], 20, "test", sums, 2, 4, 64, call_format="native")
+    configs = eval_configs(
+        ["openai:right"],
+        ["math"],
+        EvalSettings(limit=2, max_steps=4, max_new_tokens=64, call_format="native"),
+        dataset=sums,
+    )
     with FakeOpenAI(reply) as server:
         results = run_eval(configs, tmp_path / "eval", RunOptions(base_url=server.url, progress=False, backoff=0.01))
     assert bodies and all({t["function"]["name"] for t in b["tools"]} >= {"add", "final_answer"} for b in bodies)

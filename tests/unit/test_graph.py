@@ -140,6 +140,22 @@ def test_native_worked_examples_are_the_text_examples_as_json_calls(task):
     assert [(c["name"], c["arguments"]) for c in native] == [(c.name, c.args) for c in text_calls]
 
 
+@pytest.mark.parametrize("call_format", ["text", "native"])
+def test_without_examples_the_prompt_keeps_the_functions_and_drops_the_worked_chains(scripted, call_format):
+    reply = '{"name": "final_answer", "arguments": {"answer": 17}}' if call_format == "native" else "final_answer(17)"
+    prompts = []
+    for without in (False, True):
+        model = scripted(reply)
+        trace = run(model, call_format=call_format, without_examples=without)
+        assert trace.verdict == "correct"
+        prompts.append(model.seen[0][0].content)
+    full, bare = prompts
+    assert "Example 1:" in full and "Example 1:" not in bare
+    assert full.startswith(bare) and len(bare) < len(full)
+    if call_format == "text":  # each function's line, with its own one-call example, stays
+        assert "multiply(a: float, b: float)" in bare and "Example: multiply(" in bare
+
+
 def test_trace_round_trips_through_json(scripted):
     trace = run(scripted("add(a=12, b=5)", "final_answer(answer=17)"))
     data = json.loads(json.dumps(trace.to_dict()))

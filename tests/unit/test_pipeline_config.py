@@ -108,8 +108,8 @@ def test_run_dir_recorded_before_a_section_existed_is_still_resumable(tmp_path):
         claim(out, path, {**PRESET, "negatives": {"samples": 2}})
 
 
-def test_headline_table_shows_change_interval_baseline_and_grounded_answers(tmp_path):
-    config = PipelineConfig(teacher="T", student="S", tasks=["logic"])
+def test_headline_table_shows_change_interval_baselines_and_grounded_answers(tmp_path):
+    config = PipelineConfig(teacher="T", student="S", tasks=["logic"], eval={"models": ["scripted"]})
     after = f"S+{tmp_path / 'train' / 'adapter'}"
 
     def figures(correct, grounded):
@@ -124,7 +124,12 @@ def test_headline_table_shows_change_interval_baseline_and_grounded_answers(tmp_
         }
 
     results = {
-        "models": {"T": {"logic": figures(19, 1)}, "S": {"logic": figures(11, 0)}, after: {"logic": figures(16, 1)}},
+        "models": {
+            "T": {"logic": figures(19, 1)},
+            "scripted": {"logic": figures(40, 40)},
+            "S": {"logic": figures(11, 0)},
+            after: {"logic": figures(16, 1)},
+        },
         "comparisons": [
             {
                 "a": after,
@@ -140,7 +145,8 @@ def test_headline_table_shows_change_interval_baseline_and_grounded_answers(tmp_
     row = before_after(config, tmp_path, results).splitlines()[-1]
     # The comparison is stored as (after, before): the table turns it into after − before, interval included.
     assert row == (
-        "| logic | 48% [10%, 50%], 1/19 grounded | 28% [10%, 50%], 0/11 grounded | 40% [10%, 50%], 1/16 grounded "
+        "| logic | 48% [10%, 50%], 1/19 grounded | `scripted` 100% [10%, 50%], 40/40 grounded "
+        "| 28% [10%, 50%], 0/11 grounded | 40% [10%, 50%], 1/16 grounded "
         "| +12 pts (-5 to +30) | 0.383 | 50% (`false`) |"
     )
 
@@ -216,3 +222,10 @@ def test_models_are_evaluated_in_the_students_training_protocol_unless_told():
     assert eval_settings(PipelineConfig(**native)).call_format == "native"
     assert eval_settings(PipelineConfig(**native, eval={"call_format": "text"})).call_format == "text"
     assert eval_settings(PipelineConfig(teacher="T", student="S", eval={"problems": 5})).call_format == "text"
+
+
+def test_models_are_evaluated_with_the_prompt_the_student_was_trained_on():
+    bare = {"teacher": "T", "student": "S", "generate": {"without_examples": True}}
+    assert eval_settings(PipelineConfig(**bare)).without_examples is True
+    assert eval_settings(PipelineConfig(**bare, eval={"without_examples": False})).without_examples is False
+    assert eval_settings(PipelineConfig(teacher="T", student="S")).without_examples is False
