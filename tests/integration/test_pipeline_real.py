@@ -151,3 +151,10 @@ def test_the_demo_preset_runs_end_to_end_at_reduced_size(tmp_path):
         f"smollm2-135m+{out / 'train' / 'adapter'}",
     }
     assert all(figures["logic-lookup"]["problems"] == 2 for figures in results["models"].values())
+    # `without_examples` reaches training and every evaluated model: all see the prompt the student trained on.
+    pair = json.loads((out / "pairs" / "pairs.jsonl").read_text().splitlines()[0])
+    prompts = [pair["prompt"][0]["content"]] + [
+        json.loads(path.read_text().splitlines()[0])["messages"][0]["data"]["content"]
+        for path in (out / "eval" / "traces").glob("*/traces.jsonl")
+    ]
+    assert len(prompts) == 5 and all("Functions:" in p and "Example 1:" not in p for p in prompts)
