@@ -6,8 +6,9 @@ r"""`fcdpo generate`: run the graph K times per problem with a teacher and keep 
 
 Each finished chain is one fsynced line of `DIR/traces.jsonl`; `DIR/manifest.json` records
 the config, package versions and times. Re-running the same command resumes: every
-(problem id, sample) already written is skipped. Teacher errors are retried with backoff and
-then recorded as a failed chain, so one bad request never stops a batch.
+(problem id, sample) already written is skipped. A failing model call is retried with backoff on its
+own step (LangGraph's `RetryPolicy` on the `reason` node), then the chain is recorded as failed, so
+one bad request never stops a batch.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from langgraph.types import RetryPolicy
 from tqdm.auto import tqdm
 
 from fcdpo.errors import UserError
@@ -96,7 +98,9 @@ class RunOptions:
     """How a run executes; free to change between resumes."""
 
     concurrency: int = field(default=1, metadata={"help": "chains run at once"})
-    retries: int = field(default=3, metadata={"help": "retries of a failing chain before it is recorded as failed"})
+    retries: int = field(
+        default=3, metadata={"help": "retries of a failing model call before its chain is recorded as failed"}
+    )
     backoff: float = field(default=1.0, metadata={"help": "seconds before the first retry, doubling"})
     timeout: float = field(default=120.0, metadata={"help": "seconds per request to an openai: model"})
     base_url: str | None = field(
@@ -209,19 +213,22 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
             timeout=options.timeout,
             max_retries=0,
         )
-    graph = build_graph(model)
-    delay, error = options.backoff, None
-    for attempt in range(options.retries + 1):
-        try:
-            trace = solve(problem, context, graph=graph)
-        except UserError:
-            raise
-        except Exception as exc:  # server down, HTTP 500, timeout: retry, then record
-            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            if attempt < options.retries:
-                time.sleep(delay)
-                delay *= 2
-            continue
+    # Server down, HTTP 500, timeout: the failing step is retried with backoff (the chain so far is kept), then
+    # the chain is recorded as failed.
+    retry = RetryPolicy(
+        max_attempts=options.retries + 1,
+        initial_interval=options.backoff,
+        backoff_factor=2.0,
+        jitter=False,
+        retry_on=lambda exc: not isinstance(exc, UserError),
+    )
+    try:
+        trace = solve(problem, context, graph=build_graph(model, retry=retry))
+    except UserError:
+        raise
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    else:
         trace.sample = sample
         return trace
     return Trace(

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import RetryPolicy
 
 from fcdpo.graphs.context import Context
 from fcdpo.graphs.nodes import act, after_act, make_reason, start, verify
 from fcdpo.graphs.state import InputState, OutputState, State
 
 
-def build_graph(model: BaseChatModel | None = None, name: str = "solver"):
-    """Compile the solver graph; `model` overrides the context's model spec when given."""
+def build_graph(model: BaseChatModel | None = None, name: str = "solver", retry: RetryPolicy | None = None):
+    """Compile the solver graph; `model` overrides the context's model spec when given.
+
+    A failing model call (server error, timeout) is retried by `retry` on the `reason` node alone, so it costs
+    that one step, not the chain so far; by default LangGraph's policy (3 attempts, connection and 5xx errors).
+    """
     builder = StateGraph(State, input_schema=InputState, output_schema=OutputState, context_schema=Context)
     builder.add_node("start", start)
-    builder.add_node("reason", make_reason(model))
+    builder.add_node("reason", make_reason(model), retry_policy=retry or RetryPolicy())
     builder.add_node("act", act)
     builder.add_node("verify", verify)
     builder.add_edge(START, "start")

@@ -18,8 +18,15 @@ from typing import Any
 class FakeOpenAI:
     """`with FakeOpenAI(reply) as server: ... server.url ...`"""
 
-    def __init__(self, reply: Callable[[dict[str, Any]], str], delay: float = 0.0, fail_first: int = 0):
-        self.reply, self.delay, self.fail_first = reply, delay, fail_first
+    def __init__(
+        self,
+        reply: Callable[[dict[str, Any]], str],
+        delay: float = 0.0,
+        fail_first: int = 0,
+        fail_at: tuple[int, ...] = (),
+    ):
+        """`fail_first`: the first N requests get an HTTP 500; `fail_at`: so do these request numbers (from 1)."""
+        self.reply, self.delay, self.fail_first, self.fail_at = reply, delay, fail_first, fail_at
         self.requests = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -45,7 +52,7 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with fake._lock:
                     fake.requests += 1
-                    failing = fake.requests <= fake.fail_first
+                    failing = fake.requests <= fake.fail_first or fake.requests in fake.fail_at
                 if failing:
                     return self._send(500, {"error": {"message": "injected failure", "type": "server_error"}})
                 time.sleep(fake.delay)

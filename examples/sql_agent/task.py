@@ -141,11 +141,19 @@ def grade(predicted: str, truth: str, problem: Problem | None) -> bool:
 
 
 def reference(problem: Problem) -> list[str] | None:
-    """The gold chain: run the question's gold SQL, answer with its result."""
+    """The gold demonstration, as an agent would work with a labelled question: list the tables, describe each one
+    the gold SQL reads, run it, answer with its result. This is the `reference` teacher of a dataset whose
+    examples carry reference queries (a LangSmith dataset, say).
+    """
     sql = problem.meta.get("sql")
     if not sql or problem.answer is None:
         return None
-    return [f"run_query(sql={json.dumps(sql)})", f"final_answer(answer={json.dumps(problem.answer)})"]
+    return [
+        "list_tables()",
+        *(f"describe_table(name={json.dumps(table)})" for table in sorted(tables_read(sql))),
+        f"run_query(sql={json.dumps(sql)})",
+        f"final_answer(answer={json.dumps(problem.answer)})",
+    ]
 
 
 def nearest_gold(train: list[Problem], problem: Problem) -> list[str] | None:

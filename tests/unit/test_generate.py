@@ -94,6 +94,19 @@ def test_server_errors_are_retried(tmp_path, dataset):
     assert trace.status == "finished" and trace.error is None
 
 
+def test_a_server_error_at_step_3_of_5_costs_that_step_not_the_chain(tmp_path, dataset):
+    def five_steps(body):  # four additions, then the answer
+        done = sum(m["role"] == "assistant" for m in body["messages"])
+        return f"add(a={done}, b=1)" if done < 4 else "final_answer(answer=4)"
+
+    with FakeOpenAI(five_steps, fail_at=(3,)) as server:
+        run_generate(config(dataset(1), problems=1, samples=1, max_steps=6), tmp_path / "run", options(server))
+        assert server.requests == 6  # five steps and one retry (a whole-chain retry would cost 2 + 1 + 5 = 8)
+    [trace] = read_traces(tmp_path / "run" / "traces.jsonl")[0]
+    assert trace.status == "finished" and trace.error is None
+    assert [s.result for s in trace.steps] == ["1", "2", "3", "4", "4"]
+
+
 def test_persistent_failures_become_failed_chains_and_the_batch_goes_on(tmp_path, dataset):
     with FakeOpenAI(adder, fail_first=10_000) as server:
         manifest = run_generate(

@@ -166,9 +166,11 @@ def test_eval_datasets_are_checked_and_may_be_added_to_a_finished_run(tmp_path):
     assert _resumable(before) != _resumable({**before, "eval": {"problems": 40}})
 
 
-def test_sql_agent_preset_loads_with_its_plugin_task():
+def test_sql_agent_presets_load_with_their_plugin_tasks():
     config = PipelineConfig.load(CONFIGS.parent / "examples" / "sql_agent" / "pipeline.yaml")
     assert config.tasks == ["examples/sql_agent/task.py:task"] and config.teacher == "qwen2.5-coder-1.5b"
+    gold = PipelineConfig.load(CONFIGS.parent / "examples" / "sql_agent" / "pipeline-gold.yaml")
+    assert gold.tasks == ["examples/sql_agent/task.py:task_new_templates"] and gold.teacher == "reference"
 
 
 def test_export_chain_sources_are_checked(tmp_path):

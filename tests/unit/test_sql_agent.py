@@ -125,6 +125,20 @@ def test_a_query_that_reads_no_table_derives_nothing(task, scripted):
     assert module.tables_read("SELECT nope FROM") == set()  # does not compile
 
 
+def test_the_gold_demonstration_lists_describes_the_tables_its_query_reads_queries_and_answers(task):
+    """`reference` as a teacher: the chain an agent with a labelled question writes, right and derived."""
+    from fcdpo.models.reference import solver_model
+
+    problem = next(p for p in task.problems("train", 10_000) if len(_task_module().tables_read(p.meta["sql"])) >= 2)
+    calls = task.reference_calls(problem)
+    tables = sorted(_task_module().tables_read(problem.meta["sql"]))
+    assert calls[0] == "list_tables()" and len(calls) == len(tables) + 3
+    assert calls[1:-2] == [f'describe_table(name="{table}")' for table in tables]
+    trace = solve(problem, Context(task=SPEC, max_steps=10), model=solver_model("reference", problem))
+    assert trace.verdict == "correct" and all(step.ok for step in trace.steps) and task.answer_derived(trace)
+    assert "customers" in trace.steps[0].result  # list_tables really listed them
+
+
 def test_the_scripted_baseline_runs_the_nearest_training_questions_gold_query(task):
     """Same template, other values: the nearest training question's query answers a different question."""
     problem = next(p for p in task.problems("test", 200) if p.meta["template"] == "count_customers_city")
