@@ -154,8 +154,6 @@ def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, An
     wanted = asdict(config)
     if manifest_path.is_file():
         old = json.loads(manifest_path.read_text()).get("config", {})
-        if "teacher" in old:  # run dirs written before the field was renamed
-            old["model"] = old.pop("teacher")
         changed = sorted(k for k in set(old) | set(wanted) if old.get(k) != wanted.get(k))
         if "fingerprint" in changed and not force:
             raise UserError(

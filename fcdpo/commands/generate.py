@@ -6,6 +6,8 @@ executes), with their types, defaults and help (`fcdpo.commands.flags`).
 
 from __future__ import annotations
 
+import argparse
+
 from fcdpo.commands.flags import add_fields
 from fcdpo.graphs.generate import GenerateConfig, RunOptions
 
@@ -16,12 +18,21 @@ def add_parser(commands) -> None:
     """Add `fcdpo generate` to the subcommands."""
     generate = commands.add_parser("generate", help="a model's chains for many problems, K samples each (resumable)")
     generate.add_argument("--out", required=True, metavar="DIR", help="run dir: traces.jsonl + manifest.json")
-    # --teacher and --task: the names these flags had before they came from the dataclass.
-    config_fields = add_fields(
-        generate, GenerateConfig, skip=AUTOMATIC, aliases={"model": "--teacher", "tasks": "--task"}
-    )
+    config_fields = add_fields(generate, GenerateConfig, skip=AUTOMATIC, aliases={"tasks": "--task"})
+    generate.add_argument("--teacher", action=Renamed, new="--model", help=argparse.SUPPRESS)
     option_fields = add_fields(generate, RunOptions, skip=("progress",))
     generate.set_defaults(func=run, config_fields=config_fields, option_fields=option_fields)
+
+
+class Renamed(argparse.Action):
+    """A retired flag: one line that names its new name, instead of argparse's list of every flag."""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        self.new = new
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string} is now {self.new} (the model that writes the chains: a teacher or the student)")
 
 
 def run(args) -> int:

@@ -21,7 +21,7 @@ def generate(out, concurrency):
         "-m",
         "fcdpo.cli",
         "generate",
-        "--teacher",
+        "--model",
         "smollm2-135m",
         "--task",
         "math",

@@ -94,7 +94,7 @@ def test_served_model_is_a_teacher_for_solve_and_generate(tmp_path):
             assert trace["sampling"]["call_format"] == call_format
         fcdpo(
             "generate",
-            "--teacher",
+            "--model",
             f"openai:{name}",
             "--base-url",
             url,

@@ -36,6 +36,7 @@ def exit_code(argv):
         (["serve", "--model", "reference"], "is not a local model"),
         (["serve", "--call-format", "xml"], "invalid choice"),
         (["export", "--out", "/tmp/x"], "--from-langsmith PROJECT"),
+        (["generate", "--teacher", "qwen2.5-coder-1.5b", "--out", "/tmp/x"], "--teacher is now --model"),
         (["export", "--out", "/tmp/x", "--from-langsmith", "p"], "needs --task"),
         (["export", "--out", "/tmp/x", "--from-langsmith", "p", "--task", "math", "--since", "soon"], "not a date"),
     ],

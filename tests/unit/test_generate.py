@@ -217,7 +217,7 @@ def test_sigkill_at_random_moments_loses_nothing_written_and_duplicates_nothing(
         "-m",
         "fcdpo.cli",
         "generate",
-        "--teacher",
+        "--model",
         "openai:fake",
         "--task",
         "math",
