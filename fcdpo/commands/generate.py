@@ -32,6 +32,7 @@ class Renamed(argparse.Action):
         super().__init__(option_strings, dest, **kwargs)
 
     def __call__(self, parser, namespace, values, option_string=None):
+        """Stop with the one line."""
         parser.error(f"{option_string} is now {self.new} (the model that writes the chains: a teacher or the student)")
 
 
