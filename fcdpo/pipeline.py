@@ -30,7 +30,7 @@ from fcdpo.errors import UserError
 from fcdpo.evals.run import BfclSettings, EvalSettings
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.models import REFERENCE, parse_spec
-from fcdpo.tasks import get_task
+from fcdpo.tasks import DEFAULT_TASKS, get_task
 from fcdpo.training.export import PairSettings, run_export
 
 # A preset's generate: and negatives: sections take GenerateConfig's fields (the pipeline sets the model,
@@ -58,7 +58,7 @@ class PipelineConfig:
 
     teacher: str = field(metadata={"help": "model spec that writes the chains"})
     student: str = field(metadata={"help": "base model spec to tune"})
-    tasks: list[str] = field(default_factory=lambda: ["math", "logic"], metadata={"help": "tasks for every stage"})
+    tasks: list[str] = field(default_factory=lambda: list(DEFAULT_TASKS), metadata={"help": "tasks for every stage"})
     note: str = field(default="", metadata={"help": "printed with the results (e.g. 'a demonstration')"})
     base_url: str | None = field(default=None, metadata={"help": "server of openai: models (else OPENAI_BASE_URL)"})
     generate: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo generate settings"})
