@@ -26,7 +26,7 @@ from fcdpo.evals.decontamination import overlap
 from fcdpo.evals.metrics import paired, paired_outcomes, regrade, task_figures
 from fcdpo.evals.report import bfcl_markdown, markdown, plot_accuracy
 from fcdpo.evals.stats import mcnemar_exact, wilson
-from fcdpo.graphs.context import CALL_FORMATS, WITHOUT_EXAMPLES_HELP
+from fcdpo.graphs.context import ChainSettings
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate, select_problems
 from fcdpo.graphs.traces_io import TRACES, read_traces
 from fcdpo.models import parse_spec
@@ -37,28 +37,18 @@ RESULTS = "results.json"
 BASELINES = ("cot",)
 
 
-@dataclass
-class EvalSettings:
-    """How models are evaluated: `fcdpo eval`'s flags and a preset's `eval:` section."""
+@dataclass(kw_only=True)
+class EvalSettings(ChainSettings):
+    """How models are evaluated (with the chain settings): `fcdpo eval`'s flags and a preset's `eval:` section."""
 
     problems: int = field(default=20, metadata={"help": "problems per task (a pipeline: 0 skips the test split)"})
     limit: int | None = field(
         default=None, metadata={"help": "at most N problems (per task, or from a dataset file; a pipeline: per file)"}
     )
-    max_steps: int = field(default=12, metadata={"help": "step limit per chain"})
-    max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})
     concurrency: int = field(default=4, metadata={"help": "chains in flight per model"})
     baselines: list[str] = field(
         default_factory=list, metadata={"help": "no-tools baselines run beside each model on the same problems: cot"}
     )
-    call_format: str = field(
-        default="text",
-        metadata={
-            "help": "call protocol: text, or native (the chat template's tool calls) for students trained with it",
-            "choices": list(CALL_FORMATS),
-        },
-    )
-    without_examples: bool = field(default=False, metadata={"help": WITHOUT_EXAMPLES_HELP})
 
 
 @dataclass
@@ -121,11 +111,8 @@ def eval_configs(
             samples=1,
             split=split,
             temperature=0.0,
-            max_steps=settings.max_steps,
-            max_new_tokens=settings.max_new_tokens,
             dataset=dataset,
-            call_format=settings.call_format,
-            without_examples=settings.without_examples,
+            **settings.chain_settings(),
         )
         for spec in models
     ]

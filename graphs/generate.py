@@ -20,7 +20,7 @@ import platform
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -31,12 +31,12 @@ from tqdm.auto import tqdm
 
 from fcdpo.errors import UserError
 from fcdpo.graphs import Context, build_graph, solve
-from fcdpo.graphs.context import WITHOUT_EXAMPLES_HELP
+from fcdpo.graphs.context import BASE_URL_HELP, ChainSettings
 from fcdpo.graphs.fingerprint import chain_fingerprint, code_version
 from fcdpo.graphs.traces_io import TRACES, TraceWriter, read_traces, repair_tail
 from fcdpo.models import DEFAULT_MODEL, load_chat_model, parse_spec
 from fcdpo.models.reference import solver_model
-from fcdpo.tasks import get_task
+from fcdpo.tasks import DEFAULT_TASKS, SPLITS, get_task
 from fcdpo.tasks.dataset import load_dataset
 from fcdpo.types import Problem, Trace
 
@@ -44,27 +44,23 @@ MANIFEST = "manifest.json"
 PACKAGES = ("fcdpo", "torch", "transformers", "langgraph", "langchain-core", "langchain-openai", "trl", "peft")
 
 
-@dataclass
-class GenerateConfig:
-    """What decides which chains a run produces; a resumed run must match it exactly."""
+@dataclass(kw_only=True)
+class GenerateConfig(ChainSettings):
+    """What decides which chains a run produces (with the chain settings); a resumed run must match it exactly."""
 
     model: str = field(
         default=DEFAULT_MODEL, metadata={"help": "model spec that writes the chains (a teacher, or the student)"}
     )
     tasks: list[str] = field(
-        default_factory=lambda: ["math", "logic"],
+        default_factory=lambda: list(DEFAULT_TASKS),
         metadata={"help": "tasks to draw problems from: names or path/to/task.py:task"},
     )
     problems: int = field(default=10, metadata={"help": "problems per task (or from the dataset)"})
     samples: int = field(default=4, metadata={"help": "chains per problem"})
-    split: str = field(default="train", metadata={"help": "generated split", "choices": ["train", "test"]})
+    split: str = field(default="train", metadata={"help": "generated split", "choices": list(SPLITS)})
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature (0 = greedy)"})
     top_p: float = field(default=0.95, metadata={"help": "nucleus sampling mass"})
     seed: int = field(default=0, metadata={"help": "problem and sampling seed"})
-    max_steps: int = field(default=20, metadata={"help": "step limit per chain"})
-    max_new_tokens: int = field(default=128, metadata={"help": "token budget per step"})
-    call_format: str = field(default="text", metadata={"help": "call protocol", "choices": ["text", "native"]})
-    without_examples: bool = field(default=False, metadata={"help": WITHOUT_EXAMPLES_HELP})
     dataset: str | None = field(default=None, metadata={"help": "JSONL problems instead of generated ones"})
     dataset_sha256: str | None = field(
         default=None, metadata={"help": "content hash of the dataset, set automatically"}
@@ -74,14 +70,15 @@ class GenerateConfig:
     )
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         parse_spec(self.model)  # an unknown spec is a user error before any chain runs
         for task in self.tasks:
             get_task(task)
-        for name in ("problems", "samples", "max_steps", "max_new_tokens"):
+        for name in ("problems", "samples"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
-        if self.split not in ("train", "test"):
-            raise UserError(f"--split must be train or test, got {self.split!r}")
+        if self.split not in SPLITS:
+            raise UserError(f"--split must be one of {', '.join(SPLITS)}, got {self.split!r}")
         if self.temperature < 0:
             raise UserError(f"--temperature must be >= 0, got {self.temperature}")
         if self.dataset:
@@ -103,9 +100,7 @@ class RunOptions:
     )
     backoff: float = field(default=1.0, metadata={"help": "seconds before the first retry, doubling"})
     timeout: float = field(default=120.0, metadata={"help": "seconds per request to an openai: model"})
-    base_url: str | None = field(
-        default=None, metadata={"help": "server URL for openai: models (else OPENAI_BASE_URL)"}
-    )
+    base_url: str | None = field(default=None, metadata={"help": BASE_URL_HELP})
     force: bool = field(
         default=False, metadata={"help": "start the run dir over when its config differs (old files are kept aside)"}
     )
@@ -154,7 +149,9 @@ def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, An
     wanted = asdict(config)
     if manifest_path.is_file():
         old = json.loads(manifest_path.read_text()).get("config", {})
-        changed = sorted(k for k in set(old) | set(wanted) if old.get(k) != wanted.get(k))
+        # A setting added to the config after the run began, at its default, changes nothing the run did.
+        defaults = {f.name: f.default for f in fields(GenerateConfig) if f.default is not MISSING}
+        changed = sorted(k for k in set(old) | set(wanted) if old.get(k, defaults.get(k)) != wanted.get(k))
         if "fingerprint" in changed and not force:
             raise UserError(
                 f"{out} holds chains made by another prompt or parser (fingerprint {old.get('fingerprint')} → "
@@ -189,14 +186,11 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
     context = Context(
         model=config.model,
         task=problem.task,
-        max_steps=config.max_steps,
         temperature=config.temperature,
         top_p=config.top_p,
         seed=seed,
-        max_new_tokens=config.max_new_tokens,
-        call_format=config.call_format,
-        without_examples=config.without_examples,
         base_url=options.base_url,
+        **config.chain_settings(),
     )
     if parse_spec(config.model).kind == "solver":
         model = solver_model(config.model, problem, config.call_format)

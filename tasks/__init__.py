@@ -10,9 +10,10 @@ from __future__ import annotations
 from fcdpo.tasks.base import SPLITS, Example, Task, split_of
 from fcdpo.tasks.builtin_graders import Grader, make_grader
 from fcdpo.tasks.plugin import PluginTask, define_task
-from fcdpo.tasks.registry import get_task, load_tasks, task_names
+from fcdpo.tasks.registry import DEFAULT_TASKS, get_task, load_tasks, task_names
 
 __all__ = [
+    "DEFAULT_TASKS",
     "SPLITS",
     "Example",
     "Grader",

@@ -24,6 +24,7 @@ from fcdpo.errors import UserError
 from fcdpo.tasks.base import Task
 
 ENTRY_POINTS = "fcdpo.tasks"
+DEFAULT_TASKS = ("math", "logic")  # what `generate`, `eval` and a preset work on when no task is named
 _loaded: dict[str, Task] = {}
 _lock = threading.RLock()
 

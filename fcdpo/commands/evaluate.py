@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 
-from fcdpo.commands.flags import add_fields, comma_list
+from fcdpo.commands.flags import add_fields, comma_list, setting_help
 from fcdpo.evals.run import EvalSettings
+from fcdpo.graphs.generate import RunOptions
+from fcdpo.tasks import DEFAULT_TASKS, SPLITS
 
 
 def add_parser(commands) -> None:
@@ -20,10 +22,10 @@ def add_parser(commands) -> None:
     evaluate.add_argument(
         "--task",
         type=comma_list,
-        default="math,logic",
-        help="comma-separated tasks: names or path/to/task.py:task (default: math,logic)",
+        default=list(DEFAULT_TASKS),
+        help=f"comma-separated tasks: names or path/to/task.py:task (default: {','.join(DEFAULT_TASKS)})",
     )
-    evaluate.add_argument("--split", default="test", choices=["train", "test"], help="generated split (default: test)")
+    evaluate.add_argument("--split", default="test", choices=SPLITS, help="generated split (default: test)")
     add_fields(evaluate, EvalSettings, aliases={"baselines": "--baseline"})
     evaluate.add_argument("--dataset", metavar="FILE", help="JSONL problems instead of generated ones")
     evaluate.add_argument(
@@ -40,7 +42,7 @@ def add_parser(commands) -> None:
         metavar="DIR",
         help="results and traces (default: runs/eval/<problems>, one dir per problem set, so a re-run resumes)",
     )
-    evaluate.add_argument("--base-url", help="server URL for openai: models (else OPENAI_BASE_URL)")
+    evaluate.add_argument("--base-url", help=setting_help(RunOptions, "base_url"))
     evaluate.add_argument("--json", action="store_true", help="print the results JSON to stdout")
     evaluate.set_defaults(func=run)
 
@@ -51,7 +53,6 @@ def run(args) -> int:
 
     from fcdpo.evals.report import bfcl_markdown, markdown
     from fcdpo.evals.run import default_out, eval_configs, run_bfcl_eval, run_eval
-    from fcdpo.graphs.generate import RunOptions
 
     options = RunOptions(concurrency=args.concurrency, base_url=args.base_url)
     if args.bfcl is not None:

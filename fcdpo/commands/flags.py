@@ -54,6 +54,12 @@ def add_fields(parser, cls, skip: tuple[str, ...] = (), aliases: dict[str, str] 
     return added
 
 
+def setting_help(cls, name: str) -> str:
+    """The help text of field `name` of dataclass `cls`, for a flag added by hand that sets the same thing."""
+    spec = next(f for f in dataclasses.fields(cls) if f.name == name)
+    return spec.metadata.get("help") or spec.metadata.get("description", "")
+
+
 def _default(spec: dataclasses.Field) -> Any:
     if spec.default is not dataclasses.MISSING:
         return spec.default

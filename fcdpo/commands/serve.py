@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from fcdpo.commands.flags import setting_help
+from fcdpo.graphs.context import CALL_FORMATS, ChainSettings
 from fcdpo.models import DEFAULT_MODEL
 
 
@@ -17,10 +19,9 @@ def add_parser(commands) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument(
         "--call-format",
-        choices=["text", "native"],
+        choices=CALL_FORMATS,
         default="text",
-        help="how requests' tools are shown to the model: fcdpo's text protocol (default) or the chat "
-        "template's native format, for students trained with --call-format native",
+        help=setting_help(ChainSettings, "call_format"),
     )
     serve.add_argument(
         "--task",

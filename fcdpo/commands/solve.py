@@ -8,6 +8,7 @@ from dataclasses import fields, replace
 from fcdpo.commands.flags import add_fields
 from fcdpo.errors import UserError
 from fcdpo.graphs.context import Context
+from fcdpo.tasks import SPLITS
 
 
 def add_parser(commands) -> None:
@@ -18,9 +19,7 @@ def add_parser(commands) -> None:
     solve.add_argument(
         "--sample", type=int, metavar="N", help="solve the first N problems of --split (or of --dataset)"
     )
-    solve.add_argument(
-        "--split", default="test", choices=["train", "test"], help="generated split for --sample (default: test)"
-    )
+    solve.add_argument("--split", default="test", choices=SPLITS, help="generated split for --sample (default: test)")
     solve.add_argument("--dataset", metavar="FILE", help="JSONL problems (id, task, question, answer)")
     # The graph's own run-time settings, the ones LangGraph Studio shows: one definition for both.
     add_fields(solve, Context)

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from fcdpo.errors import UserError
+from fcdpo.evals.pipeline_report import before_after
 from fcdpo.graphs import Context, solve
-from fcdpo.pipeline import PipelineConfig, before_after, claim_run_dir, eval_settings, export_pairs
+from fcdpo.pipeline import PipelineConfig, claim_run_dir, eval_settings, export_pairs
 from fcdpo.types import Problem
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
