@@ -137,120 +137,135 @@ class PipelineConfig:
 
 def run_pipeline(config_path: Path, out: Path, progress: bool = True) -> dict[str, Any]:
     """Run every unfinished stage; returns the eval results."""
-    from fcdpo.evals.run import eval_configs, run_bfcl_eval, run_eval
     from fcdpo.models.loading import release_models
 
     config = PipelineConfig.load(config_path)
     claim_run_dir(out, config, config_path)
-    timings_file = out / "timings.json"
-    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+    run, stage = Run(config, out, progress), StageTimer(out / "timings.json")
 
-    def stage(name: str):
-        """Announce a stage (with the time it starts) and add its wall time to RUN/timings.json (across resumes)."""
-        print(f"[{time.strftime('%H:%M:%S')}] fcdpo pipeline: {name}", file=sys.stderr)
-        started = time.perf_counter()
-
-        def done():
-            timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - started, 1)
-            timings_file.write_text(json.dumps(timings, indent=2) + "\n")
-
-        return done
-
-    # 1. The teacher solves train-split problems, several sampled chains each (resumes chain by chain).
-    done = stage("generate")
-    gen = dict(config.generate)
-    concurrency = gen.pop("concurrency", RunOptions.concurrency)
-    run_generate(
-        GenerateConfig(model=config.teacher, tasks=config.tasks, split="train", **gen),
-        out / "generate",
-        RunOptions(concurrency=concurrency, base_url=config.base_url, progress=progress),
-    )
-    done()
-
-    # 1b. On-policy negatives: the student's own (wrong) chains on the same problems become the rejected side,
-    # so DPO pushes down what the student does rather than the teacher's mistakes.
+    stage("generate", teacher_chains, run)
     if config.negatives:
-        done = stage("negatives")
-        neg = dict(config.negatives)
         release_models()
-        run_generate(
-            GenerateConfig(
-                model=neg.pop("model", config.student),
-                tasks=config.tasks,
-                split="train",
-                **{**gen, **{k: v for k, v in neg.items() if k != "concurrency"}},
-            ),
-            out / "negatives",
-            RunOptions(concurrency=neg.get("concurrency", concurrency), base_url=config.base_url, progress=progress),
-        )
-        done()
-
-    # 2. Correct vs incorrect chains of the same problem become preference pairs (cheap, deterministic: always redone).
-    done = stage("export")
-    stats = export_pairs(config, out)
-    done()
+        stage("negatives", student_chains, run)
+    stats = stage("export", export_pairs, config, out)
     if stats["pairs"] == 0:
         raise UserError(
             f"the teacher's chains gave no pairs ({stats['no_pair']}); raise generate.problems or generate.samples"
         )
-
-    # 3. DPO + LoRA on the student; an interrupted run continues from its last checkpoint.
     # The teacher's weights and caches go first: both at once overflow 24 GiB with a 1.5B teacher.
     release_models()
-    adapter = out / "train" / "adapter"
-    if not (adapter / "adapter_config.json").is_file():
-        done = stage("train")
-        train_yaml = out / "train.yaml"
-        train_yaml.write_text(yaml.safe_dump(config.train, sort_keys=False))
-        train_in_child(config.student, out / "pairs", out / "train", train_yaml, {}, resume=True)
-        done()
-
-    # 4. Teacher, student before and after, on the same held-out problems with the same grader.
-    ev = dict(config.eval)
-    settings = eval_settings(config)
-    options = RunOptions(concurrency=settings.concurrency, base_url=config.base_url, progress=progress)
-    results: dict[str, Any] = {}
-    if settings.problems > 0:
-        done = stage("eval")
-        # `eval.models`: more models to compare with, e.g. a real teacher when `reference` wrote the chains.
-        models = [config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}"]
-        configs = eval_configs(models, config.tasks, dataclasses.replace(settings, limit=None))
-        results = run_eval(configs, out / "eval", options, baselines=settings.baselines)
-        done()
-
-    # 4b. Problems written by others (`eval.datasets`): the student before and after (and `eval.models`) side by
-    # side; a gain only on our own generators' output is not a gain. `reference` sits out: it can only solve
-    # problems fcdpo generated (a `scripted` policy reads only the question, so it takes part).
-    for dataset in ev.get("datasets", []):
-        done = stage(f"eval on {Path(dataset).name}")
-        outside = [
-            spec
-            for spec in (config.teacher, *ev.get("models", []), config.student, f"{config.student}+{adapter}")
-            if spec != REFERENCE
-        ]
-        configs = eval_configs(outside, config.tasks, settings, dataset=dataset)
-        results.setdefault("outside", {})[dataset] = run_eval(
-            configs, out / "eval-outside" / Path(dataset).stem, options, baselines=settings.baselines
+    if not (run.adapter / "adapter_config.json").is_file():  # a finished training is not redone
+        stage("train", train_student, run)
+    results = stage("eval", evaluate_test_split, run) if eval_settings(config).problems > 0 else {}
+    for dataset in config.eval.get("datasets", []):
+        results.setdefault("outside", {})[dataset] = stage(
+            f"eval on {Path(dataset).name}", evaluate_file, run, dataset
         )
-        done()
-
-    # 5. General function calling must not break: the student before/after on BFCL entries (resumes per entry).
     if config.bfcl:
-        done = stage("bfcl")
-        bf = BfclSettings(**config.bfcl)
-        results.update(
-            run_bfcl_eval(
-                [config.student, f"{config.student}+{adapter}"],
-                bf.categories,
-                bf.limit,
-                out / "eval",
-                RunOptions(concurrency=bf.concurrency, base_url=config.base_url, progress=progress),
-            )
-        )
-        done()
-
-    write_report(config, out, results, stats, timings)
+        results.update(stage("bfcl", bfcl_check, run))
+    write_report(config, out, results, stats, stage.timings)
     return results
+
+
+@dataclass
+class Run:
+    """One pipeline run: its preset, its dir, whether to draw progress bars."""
+
+    config: PipelineConfig
+    out: Path
+    progress: bool = True
+
+    @property
+    def adapter(self) -> Path:
+        """Where the tuned student's LoRA adapter is written."""
+        return self.out / "train" / "adapter"
+
+    @property
+    def models(self) -> list[str]:
+        """The models compared side by side: teacher, `eval.models` (a scripted policy, say), student before, after."""
+        teacher, student = self.config.teacher, self.config.student
+        return [teacher, *self.config.eval.get("models", []), student, f"{student}+{self.adapter}"]
+
+    def options(self, concurrency: int) -> RunOptions:
+        """How a stage's chains run."""
+        return RunOptions(concurrency=concurrency, base_url=self.config.base_url, progress=self.progress)
+
+
+class StageTimer:
+    """Runs a stage: prints its name and start time, adds its wall time to RUN/timings.json (across resumes)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.timings: dict[str, float] = json.loads(path.read_text()) if path.is_file() else {}
+
+    def __call__(self, name: str, stage, *args: Any) -> Any:
+        """`stage(*args)`, timed."""
+        print(f"[{time.strftime('%H:%M:%S')}] fcdpo pipeline: {name}", file=sys.stderr)
+        started = time.perf_counter()
+        result = stage(*args)
+        self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - started, 1)
+        self.path.write_text(json.dumps(self.timings, indent=2) + "\n")
+        return result
+
+
+def teacher_chains(run: Run) -> None:
+    """Stage 1: the teacher solves train-split problems, several sampled chains each (resumes chain by chain)."""
+    gen = dict(run.config.generate)
+    concurrency = gen.pop("concurrency", RunOptions.concurrency)
+    config = GenerateConfig(model=run.config.teacher, tasks=run.config.tasks, split="train", **gen)
+    run_generate(config, run.out / "generate", run.options(concurrency))
+
+
+def student_chains(run: Run) -> None:
+    """Stage 1b, on-policy negatives: the student's own (wrong) chains on the same problems become the rejected
+    side, so DPO pushes down what the student does rather than the teacher's mistakes.
+    """
+    gen, neg = dict(run.config.generate), dict(run.config.negatives)
+    concurrency = neg.pop("concurrency", gen.pop("concurrency", RunOptions.concurrency))
+    model = neg.pop("model", run.config.student)
+    config = GenerateConfig(model=model, tasks=run.config.tasks, split="train", **{**gen, **neg})
+    run_generate(config, run.out / "negatives", run.options(concurrency))
+
+
+def train_student(run: Run) -> None:
+    """Stage 3: DPO + LoRA on the student; an interrupted run continues from its last checkpoint."""
+    train_yaml = run.out / "train.yaml"
+    train_yaml.write_text(yaml.safe_dump(run.config.train, sort_keys=False))
+    train_in_child(run.config.student, run.out / "pairs", run.out / "train", train_yaml, {}, resume=True)
+
+
+def evaluate_test_split(run: Run) -> dict[str, Any]:
+    """Stage 4: every model of the run on the same held-out problems with the same grader."""
+    from fcdpo.evals.run import eval_configs, run_eval
+
+    settings = eval_settings(run.config)
+    configs = eval_configs(run.models, run.config.tasks, dataclasses.replace(settings, limit=None))
+    return run_eval(configs, run.out / "eval", run.options(settings.concurrency), baselines=settings.baselines)
+
+
+def evaluate_file(run: Run, dataset: str) -> dict[str, Any]:
+    """Stage 4b, problems written by others (`eval.datasets`): the same models side by side; a gain only on our own
+    generators' output is not a gain. `reference` sits out: it can only solve problems fcdpo generated (a
+    `scripted` policy reads only the question, so it takes part).
+    """
+    from fcdpo.evals.run import eval_configs, run_eval
+
+    settings = eval_settings(run.config)
+    models = [spec for spec in run.models if spec != REFERENCE]
+    configs = eval_configs(models, run.config.tasks, settings, dataset=dataset)
+    out = run.out / "eval-outside" / Path(dataset).stem
+    return run_eval(configs, out, run.options(settings.concurrency), baselines=settings.baselines)
+
+
+def bfcl_check(run: Run) -> dict[str, Any]:
+    """Stage 5: general function calling must not break: the student before/after on BFCL entries."""
+    from fcdpo.evals.run import run_bfcl_eval
+
+    bf = BfclSettings(**run.config.bfcl)
+    student = run.config.student
+    return run_bfcl_eval(
+        [student, f"{student}+{run.adapter}"], bf.categories, bf.limit, run.out / "eval", run.options(bf.concurrency)
+    )
 
 
 def train_in_child(*args: Any, **kwargs: Any) -> dict[str, Any]:
