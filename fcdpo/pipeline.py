@@ -32,7 +32,8 @@ from fcdpo.evals.run import BfclSettings, EvalSettings
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.models import REFERENCE, parse_spec
 from fcdpo.tasks import DEFAULT_TASKS
-from fcdpo.training.export import PairSettings, run_export
+from fcdpo.training.export import run_export
+from fcdpo.training.pairs import PairSettings
 
 # A preset's generate: and negatives: sections take GenerateConfig's fields (the pipeline sets the model,
 # tasks and split) and RunOptions' concurrency; negatives: may name another model.

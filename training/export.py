@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from fcdpo.graphs.generate import MANIFEST
 from fcdpo.graphs.traces_io import TRACES, read_traces
 from fcdpo.models.local_chat import to_chat_dicts
 from fcdpo.tasks import load_tasks
-from fcdpo.training.pairs import NO_PAIR_REASONS, make_pairs
+from fcdpo.training.pairs import NO_PAIR_REASONS, PairSettings, make_pairs
 from fcdpo.types import Trace
 
 PAIRS = "pairs.jsonl"
@@ -80,41 +80,6 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-@dataclass
-class PairSettings:
-    """How judged chains become pairs: the `fcdpo export` flags and a preset's `export:` section."""
-
-    mode: str = field(
-        default="chain", metadata={"help": "chain (the paper: whole chains) or step", "choices": ["chain", "step"]}
-    )
-    max_pairs_per_problem: int | None = field(default=4, metadata={"help": "at most this many pairs per problem"})
-    min_chosen_steps: int = field(
-        default=1,
-        metadata={"help": "only correct chains of at least this many steps are chosen; 2 drops one-step guesses"},
-    )
-    derived_only: bool = field(
-        default=False,
-        metadata={
-            "help": "only right chains whose answer a function derived are chosen "
-            "(not stated, not a query on an empty rule base)"
-        },
-    )
-    allow_ungrounded: bool = field(
-        default=False,
-        metadata={"help": "choose right chains even when they state premises the problem does not say"},
-    )
-    seed: int = field(default=0, metadata={"help": "seed for choosing pairs"})
-
-    def __post_init__(self) -> None:
-        if self.max_pairs_per_problem is not None and self.max_pairs_per_problem < 1:
-            raise UserError(f"--max-pairs-per-problem must be at least 1, got {self.max_pairs_per_problem}")
-        if self.min_chosen_steps < 1:
-            raise UserError(f"--min-chosen-steps must be at least 1, got {self.min_chosen_steps}")
-        for name in ("derived_only", "allow_ungrounded"):  # a YAML `derived_only: "no"` must not read as true
-            if not isinstance(getattr(self, name), bool):
-                raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
-
-
 def run_export(
     dirs: list[Path],
     out: Path,
@@ -130,16 +95,7 @@ def run_export(
     chosen = PairSettings(**settings)
     traces, bad = load_run_traces(dirs, skip_bad)
     rejected, bad_rejected = load_run_traces(rejected_from, skip_bad) if rejected_from else (None, 0)
-    result = make_pairs(
-        traces,
-        chosen.mode,
-        rejected,
-        chosen.max_pairs_per_problem,
-        chosen.seed,
-        chosen.min_chosen_steps,
-        chosen.derived_only,
-        chosen.allow_ungrounded,
-    )
+    result = make_pairs(traces, chosen, rejected)
     out.mkdir(parents=True, exist_ok=True)
     _write_jsonl(out / PAIRS, result.pairs)
     reasons = Counter(result.no_pair.values())

@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from fcdpo.errors import UserError
 from fcdpo.graphs.prompts import native_tools
 from fcdpo.models.local_chat import to_chat_dicts
 from fcdpo.tasks import get_task
@@ -100,15 +101,45 @@ def _step_pair(good: Trace, bad: Trace) -> dict[str, Any] | None:
     return _row(good, good_turns[:split], [good_turns[split]], [bad_turns[split]], bad, "step")
 
 
+@dataclass
+class PairSettings:
+    """How judged chains become pairs: the `fcdpo export` flags and a preset's `export:` section."""
+
+    mode: str = field(
+        default="chain", metadata={"help": "chain (the paper: whole chains) or step", "choices": list(MODES)}
+    )
+    max_pairs_per_problem: int | None = field(default=4, metadata={"help": "at most this many pairs per problem"})
+    min_chosen_steps: int = field(
+        default=1,
+        metadata={"help": "only correct chains of at least this many steps are chosen; 2 drops one-step guesses"},
+    )
+    derived_only: bool = field(
+        default=False,
+        metadata={
+            "help": "only right chains whose answer a function derived are chosen "
+            "(not stated, not a query on an empty rule base)"
+        },
+    )
+    allow_ungrounded: bool = field(
+        default=False,
+        metadata={"help": "choose right chains even when they state premises the problem does not say"},
+    )
+    seed: int = field(default=0, metadata={"help": "seed for choosing pairs"})
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise UserError(f"--mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.max_pairs_per_problem is not None and self.max_pairs_per_problem < 1:
+            raise UserError(f"--max-pairs-per-problem must be at least 1, got {self.max_pairs_per_problem}")
+        if self.min_chosen_steps < 1:
+            raise UserError(f"--min-chosen-steps must be at least 1, got {self.min_chosen_steps}")
+        for name in ("derived_only", "allow_ungrounded"):  # a YAML `derived_only: "no"` must not read as true
+            if not isinstance(getattr(self, name), bool):
+                raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
+
+
 def make_pairs(
-    traces: list[Trace],
-    mode: str = "chain",
-    rejected_traces: list[Trace] | None = None,
-    max_pairs_per_problem: int | None = 4,
-    seed: int = 0,
-    min_chosen_steps: int = 1,
-    derived_only: bool = False,
-    allow_ungrounded: bool = False,
+    traces: list[Trace], settings: PairSettings | None = None, rejected_traces: list[Trace] | None = None
 ) -> PairingResult:
     """Pair each problem's correct chains with incorrect ones (from `rejected_traces` when given).
 
@@ -121,22 +152,21 @@ def make_pairs(
     from `rejected_traces` when given), unless `allow_ungrounded` (e.g. a task whose sentences the reader
     cannot parse).
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    pair = _chain_pair if mode == "chain" else _step_pair
+    settings = settings or PairSettings()
+    pair = _chain_pair if settings.mode == "chain" else _step_pair
     by_problem: dict[str, list[Trace]] = defaultdict(list)
     for trace in traces:
         if trace.status != "failed":
             by_problem[trace.problem.id].append(trace)
 
     def grounded(trace: Trace) -> bool:
-        return allow_ungrounded or get_task(trace.problem.task).premises_grounded(trace)
+        return settings.allow_ungrounded or get_task(trace.problem.task).premises_grounded(trace)
 
     negatives: dict[str, list[Trace]] = defaultdict(list)
     for trace in rejected_traces if rejected_traces is not None else traces:
         if trace.status != "failed" and (trace.verdict == "incorrect" or not grounded(trace)):
             negatives[trace.problem.id].append(trace)
-    rng = random.Random(seed)
+    rng = random.Random(settings.seed)
     result = PairingResult()
     for problem_id in sorted(by_problem):
         correct = [t for t in by_problem[problem_id] if t.verdict == "correct"]
@@ -144,7 +174,7 @@ def make_pairs(
         if not correct:
             result.no_pair[problem_id] = "all_incorrect"
             continue
-        correct = [t for t in correct if len(t.steps) >= min_chosen_steps]
+        correct = [t for t in correct if len(t.steps) >= settings.min_chosen_steps]
         if not correct:
             result.no_pair[problem_id] = "correct_too_short"
             continue
@@ -152,7 +182,7 @@ def make_pairs(
         if not correct:
             result.no_pair[problem_id] = "correct_not_grounded"
             continue
-        if derived_only:
+        if settings.derived_only:
             correct = [t for t in correct if get_task(t.problem.task).answer_derived(t)]
             if not correct:
                 result.no_pair[problem_id] = "correct_not_derived"
@@ -172,5 +202,6 @@ def make_pairs(
             result.no_pair[problem_id] = "no_shared_prefix"
             continue
         rng.shuffle(rows)
-        result.pairs.extend(rows[:max_pairs_per_problem] if max_pairs_per_problem else rows)
+        cap = settings.max_pairs_per_problem
+        result.pairs.extend(rows[:cap] if cap else rows)
     return result

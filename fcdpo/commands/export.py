@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fcdpo.commands.flags import add_fields
-from fcdpo.training.export import PairSettings
+from fcdpo.training.pairs import PairSettings
 
 
 def add_parser(commands) -> None:

@@ -14,7 +14,7 @@ from fcdpo.tasks import get_task
 from fcdpo.tasks.logic import solution_calls
 from fcdpo.tasks.logic_sentences import read_sentence
 from fcdpo.tools.protocol import parse_call
-from fcdpo.training.pairs import make_pairs
+from fcdpo.training.pairs import PairSettings, make_pairs
 from fcdpo.types import Problem
 
 LOGIC = get_task("logic")
@@ -193,4 +193,4 @@ def test_export_never_chooses_a_right_chain_from_invented_premises(scripted):
     )  # ...and the invented one is rejected beside the wrong one
     only_invented = make_pairs([invented, wrong])
     assert only_invented.pairs == [] and only_invented.no_pair == {"a": "correct_not_grounded"}
-    assert len(make_pairs([invented, wrong], allow_ungrounded=True).pairs) == 1
+    assert len(make_pairs([invented, wrong], PairSettings(allow_ungrounded=True)).pairs) == 1

@@ -12,7 +12,7 @@ from fcdpo.errors import UserError
 from fcdpo.graphs import Context, solve
 from fcdpo.graphs.traces_io import TraceWriter
 from fcdpo.training.export import load_pairs, run_export
-from fcdpo.training.pairs import make_pairs
+from fcdpo.training.pairs import PairSettings, make_pairs
 from fcdpo.types import Problem, Trace
 
 P1 = Problem("p1", "math", "What is 2 + 3?", "5")
@@ -36,7 +36,9 @@ def traces(scripted):
 
 
 def test_chain_mode_pairs_every_correct_with_every_incorrect(traces):
-    result = make_pairs([traces[k] for k in ("good", "good2", "bad", "bad2")], "chain", max_pairs_per_problem=None)
+    result = make_pairs(
+        [traces[k] for k in ("good", "good2", "bad", "bad2")], PairSettings(mode="chain", max_pairs_per_problem=None)
+    )
     assert len(result.pairs) == 4
     row = next(
         r
@@ -54,19 +56,23 @@ def test_chain_mode_pairs_every_correct_with_every_incorrect(traces):
 
 def test_max_pairs_per_problem(traces):
     result = make_pairs(
-        [traces[k] for k in ("good", "good2", "bad", "bad2")], "chain", max_pairs_per_problem=3, seed=1
+        [traces[k] for k in ("good", "good2", "bad", "bad2")],
+        PairSettings(mode="chain", max_pairs_per_problem=3, seed=1),
     )
     assert len(result.pairs) == 3
     assert (
         make_pairs(
-            [traces[k] for k in ("good", "good2", "bad", "bad2")], "chain", max_pairs_per_problem=3, seed=1
+            [traces[k] for k in ("good", "good2", "bad", "bad2")],
+            PairSettings(mode="chain", max_pairs_per_problem=3, seed=1),
         ).pairs
         == result.pairs
     )
 
 
 def test_step_mode_keeps_the_shared_prefix_in_the_prompt(traces):
-    result = make_pairs([traces["good"], traces["bad"], traces["bad2"]], "step", max_pairs_per_problem=None)
+    result = make_pairs(
+        [traces["good"], traces["bad"], traces["bad2"]], PairSettings(mode="step", max_pairs_per_problem=None)
+    )
     by_rejected = {r["rejected"][0]["content"]: r for r in result.pairs}
     late = by_rejected["final_answer(answer=6)"]  # parts after the shared add(a=2, b=3) step
     assert [m["content"] for m in late["prompt"][2:]] == ["add(a=2, b=3)", "Result: 5"]
@@ -77,9 +83,11 @@ def test_step_mode_keeps_the_shared_prefix_in_the_prompt(traces):
 
 def test_no_pair_reasons(traces, scripted):
     other_prompt = chain(scripted, Problem("p1", "math", "What is 2 + 3? Answer fast.", "5"), "final_answer(answer=9)")
-    result = make_pairs([traces["p2_good"], traces["p2_good2"], traces["bad"], traces["bad2"]], "chain")
+    result = make_pairs(
+        [traces["p2_good"], traces["p2_good2"], traces["bad"], traces["bad2"]], PairSettings(mode="chain")
+    )
     assert result.pairs == [] and result.no_pair == {"p1": "all_incorrect", "p2": "all_correct"}
-    result = make_pairs([traces["good"]], "step", rejected_traces=[other_prompt])
+    result = make_pairs([traces["good"]], PairSettings(mode="step"), rejected_traces=[other_prompt])
     assert result.no_pair == {"p1": "no_shared_prefix"}
 
 
@@ -87,7 +95,9 @@ def test_on_policy_negatives_come_only_from_the_rejected_run(traces, scripted):
     student_fail = chain(scripted, P1, "subtract(a=2, b=3)", "final_answer(answer=-1)")
     student_fail.model = "student"
     result = make_pairs(
-        [traces["good"], traces["bad"]], "chain", rejected_traces=[student_fail], max_pairs_per_problem=None
+        [traces["good"], traces["bad"]],
+        PairSettings(mode="chain", max_pairs_per_problem=None),
+        rejected_traces=[student_fail],
     )
     assert len(result.pairs) == 1
     assert (
@@ -99,13 +109,12 @@ def test_on_policy_negatives_come_only_from_the_rejected_run(traces, scripted):
 def test_one_step_guesses_are_not_chosen_when_min_chosen_steps_is_2(traces):
     result = make_pairs(
         [traces["p2_good"], traces["good"], traces["bad"]],
-        "chain",
+        PairSettings(mode="chain", min_chosen_steps=2),
         rejected_traces=[traces["bad"]],
-        min_chosen_steps=2,
     )
     assert result.no_pair == {"p2": "correct_too_short"}
     assert len(result.pairs) == 1 and result.pairs[0]["chosen"][0]["content"] == "add(a=2, b=3)"
-    assert make_pairs([traces["p2_good"], traces["bad"]], "chain").no_pair == {
+    assert make_pairs([traces["p2_good"], traces["bad"]], PairSettings(mode="chain")).no_pair == {
         "p1": "all_incorrect",
         "p2": "all_correct",
     }
@@ -115,12 +124,13 @@ def test_stated_answers_are_not_chosen_with_derived_only(traces, scripted):
     stated = chain(
         scripted, P1, "think(thought='it is 5')", "final_answer(answer=5)"
     )  # two steps, right, no function returned 5
-    assert len(make_pairs([stated, traces["bad"]], "chain", min_chosen_steps=2).pairs) == 1
-    assert make_pairs([stated, traces["bad"]], "chain", min_chosen_steps=2, derived_only=True).no_pair == {
-        "p1": "correct_not_derived"
-    }
+    assert len(make_pairs([stated, traces["bad"]], PairSettings(mode="chain", min_chosen_steps=2)).pairs) == 1
+    assert make_pairs(
+        [stated, traces["bad"]], PairSettings(mode="chain", min_chosen_steps=2, derived_only=True)
+    ).no_pair == {"p1": "correct_not_derived"}
     result = make_pairs(
-        [stated, traces["good"], traces["bad"]], "chain", derived_only=True, max_pairs_per_problem=None
+        [stated, traces["good"], traces["bad"]],
+        PairSettings(mode="chain", derived_only=True, max_pairs_per_problem=None),
     )
     assert [p["chosen"][0]["content"] for p in result.pairs] == ["add(a=2, b=3)"]
 
@@ -132,7 +142,7 @@ def test_derived_only_must_be_a_boolean(tmp_path):
 
 def test_failed_chains_are_never_paired(traces):
     failed = Trace(P1, "teacher", [], [], None, "incorrect", "failed", error="APIConnectionError")
-    result = make_pairs([traces["good"], failed], "chain")
+    result = make_pairs([traces["good"], failed], PairSettings(mode="chain"))
     assert result.no_pair == {"p1": "all_correct"}
 
 
