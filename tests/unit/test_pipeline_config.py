@@ -13,19 +13,35 @@ import yaml
 from fcdpo.errors import UserError
 from fcdpo.evals.pipeline_report import before_after
 from fcdpo.graphs import Context, solve
+from fcdpo.graphs.generate import GenerateConfig
 from fcdpo.pipeline import PipelineConfig, claim_run_dir, eval_settings, export_pairs
+from fcdpo.training.pairs import PairSettings
 from fcdpo.types import Problem
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["demo.yaml", "full.yaml", *(f"experiments/{p.name}" for p in sorted((CONFIGS / "experiments").glob("*.yaml")))],
-)
-def test_shipped_presets_load(name):
-    config = PipelineConfig.load(CONFIGS / name)
-    assert config.teacher and config.student and config.tasks
+SHIPPED = [
+    *sorted(CONFIGS.glob("*.yaml")),
+    *sorted((CONFIGS / "experiments").glob("*.yaml")),
+    *sorted((CONFIGS.parent / "examples").rglob("pipeline*.yaml")),
+]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_presets_build_every_stages_settings(path):
+    """Loading checks a preset's keys; building each stage's settings checks its values too."""
+    config = PipelineConfig.load(path)
+    generate = {k: v for k, v in config.generate.items() if k != "concurrency"}
+    chains = GenerateConfig(model=config.teacher, tasks=config.tasks, split="train", **generate)
+    if config.negatives:
+        negatives = {k: v for k, v in config.negatives.items() if k not in ("concurrency", "model")}
+        student = config.negatives.get("model", config.student)
+        GenerateConfig(model=student, tasks=config.tasks, **{**generate, **negatives})
+    PairSettings(**{k: v for k, v in config.export.items() if k not in ("chosen_from", "rejected_from")})
+    settings = eval_settings(config)
+    # Every model is evaluated with the prompt the student was trained on.
+    assert (settings.call_format, settings.without_examples) == (chains.call_format, chains.without_examples)
 
 
 def test_pipeline_config_mistakes_name_file_and_key(tmp_path):
