@@ -6,6 +6,7 @@ Parsing is what argparse does before anything runs, so a renamed flag or a dropp
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -16,10 +17,11 @@ from fcdpo.cli import make_parser
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELL = ("", "bash", "sh", "console")
+ENV = re.compile(r"^(?:[A-Z_][A-Z0-9_]*=\S*\s+)+")  # `LANGSMITH_TRACING=true fcdpo …`
 
 
 def commands(path: Path) -> list[str]:
-    """The `fcdpo` command lines of a markdown file's shell code blocks, continuations joined."""
+    """The `fcdpo` command lines of a markdown file's shell code blocks, continuations joined, variables dropped."""
     found, block, language = [], None, ""
     for line in path.read_text().splitlines():
         if line.lstrip().startswith("```"):
@@ -30,7 +32,7 @@ def commands(path: Path) -> list[str]:
                     joined = "\n".join(block).replace("\\\n", " ")
                     found += [
                         c
-                        for c in (x.strip().removeprefix("$ ") for x in joined.splitlines())
+                        for c in (ENV.sub("", x.strip().removeprefix("$ ")) for x in joined.splitlines())
                         if c.startswith("fcdpo ")
                     ]
                 block = None
