@@ -44,6 +44,41 @@ def test_shipped_presets_build_every_stages_settings(path):
     assert (settings.call_format, settings.without_examples) == (chains.call_format, chains.without_examples)
 
 
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_presets_repeat_no_default(path):
+    """A preset says only what it changes: a value equal to its setting's default is noise that can go stale."""
+    from dataclasses import MISSING, fields
+
+    from fcdpo.evals.run import EvalSettings
+    from fcdpo.graphs.generate import RunOptions
+    from fcdpo.training.train_config import DEFAULTS, read_yaml
+
+    def defaults(*classes):
+        return {f.name: f.default for cls in classes for f in fields(cls) if f.default is not MISSING}
+
+    expected = {
+        "generate": defaults(GenerateConfig, RunOptions),
+        "negatives": defaults(GenerateConfig, RunOptions),
+        "export": defaults(PairSettings),
+        "eval": defaults(EvalSettings),
+    }
+    config = PipelineConfig.load(path)
+    repeated = [
+        f"{section}.{key}: {value!r}"
+        for section, known in expected.items()
+        for key, value in getattr(config, section).items()
+        if key in known and known[key] == value
+    ]
+    trained = read_yaml(DEFAULTS)
+    repeated += [
+        f"train.{section}.{key}: {value!r}"
+        for section, values in config.train.items()
+        for key, value in values.items()
+        if trained.get(section, {}).get(key, MISSING) == value
+    ]
+    assert not repeated, ", ".join(repeated)
+
+
 def test_pipeline_config_mistakes_name_file_and_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"samplez": 3}}))
