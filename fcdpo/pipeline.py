@@ -80,10 +80,14 @@ class PipelineConfig:
 
     @classmethod
     def load(cls, path: Path) -> PipelineConfig:
-        """Read and check a preset; every mistake names the file and the key."""
-        from fcdpo.training.train_config import check_sections, load_yaml
+        """Read and check a preset; every mistake names the file and the key.
 
-        data = load_yaml(path)
+        `base: OTHER.yaml` (a path relative to the preset) inherits that preset: this one says only what changes,
+        section by section (`train:` field by field).
+        """
+        from fcdpo.training.train_config import check_sections
+
+        data = _with_base(path)
         known = {f.name for f in dataclasses.fields(cls)}
         if not isinstance(data, dict) or not {"teacher", "student"} <= set(data):
             raise UserError(f"{path}: needs at least teacher: and student:")
@@ -317,6 +321,30 @@ def export_pairs(config: PipelineConfig, out: Path) -> dict[str, Any]:
         rejected_from=[out / name for name in rejected_from] if rejected_from != chosen_from else None,
         **export,
     )
+
+
+def _with_base(path: Path, seen: tuple[Path, ...] = ()) -> Any:
+    """A preset's YAML merged over the preset its `base:` names (recursively; a cycle is a one-line error)."""
+    from fcdpo.training.train_config import load_yaml
+
+    data = load_yaml(path)
+    if not isinstance(data, dict) or "base" not in data:
+        return data
+    base = path.parent / str(data.pop("base"))
+    if base.resolve() in seen or base.resolve() == path.resolve():
+        raise UserError(f"{path}: base: {base} inherits from itself")
+    if not base.is_file():
+        raise UserError(f"{path}: base: {base}: no such preset")
+    merged = _with_base(base, (*seen, path.resolve()))
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            inner = {**merged[key], **value}
+            if key == "train":  # dpo: / lora: are merged field by field too
+                inner = {s: {**(merged[key].get(s) or {}), **(value.get(s) or {})} for s in inner}
+            merged[key] = inner
+        else:
+            merged[key] = value
+    return merged
 
 
 def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:

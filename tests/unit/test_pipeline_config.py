@@ -79,6 +79,31 @@ def test_shipped_presets_repeat_no_default(path):
     assert not repeated, ", ".join(repeated)
 
 
+def test_a_preset_inherits_its_base_and_says_only_what_changes(tmp_path):
+    base = {
+        "teacher": "reference",
+        "student": "smollm2-135m",
+        "tasks": ["logic"],
+        "generate": {"problems": 60, "max_steps": 12},
+        "train": {"dpo": {"max_steps": 40, "learning_rate": 2.0e-4}, "lora": {"r": 8}},
+    }
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base))
+    (tmp_path / "more").mkdir()
+    child = {"base": "../base.yaml", "student": "qwen2.5-coder-0.5b", "generate": {"problems": 10}}
+    child["train"] = {"dpo": {"max_steps": 5}}
+    (tmp_path / "more" / "child.yaml").write_text(yaml.safe_dump(child))
+    config = PipelineConfig.load(tmp_path / "more" / "child.yaml")
+    assert (config.teacher, config.student, config.tasks) == ("reference", "qwen2.5-coder-0.5b", ["logic"])
+    assert config.generate == {"problems": 10, "max_steps": 12}
+    assert config.train == {"dpo": {"max_steps": 5, "learning_rate": 2.0e-4}, "lora": {"r": 8}}
+    (tmp_path / "loop.yaml").write_text("base: loop.yaml\nteacher: reference\nstudent: smollm2-135m\n")
+    with pytest.raises(UserError, match="inherits from itself"):
+        PipelineConfig.load(tmp_path / "loop.yaml")
+    (tmp_path / "orphan.yaml").write_text("base: gone.yaml\n")
+    with pytest.raises(UserError, match="orphan.yaml: base: .*gone.yaml: no such preset"):
+        PipelineConfig.load(tmp_path / "orphan.yaml")
+
+
 def test_pipeline_config_mistakes_name_file_and_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"teacher": "smollm2-135m", "student": "smollm2-135m", "generate": {"samplez": 3}}))
