@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 from fcdpo.graphs import nodes, prompts
-from fcdpo.tasks import get_task, logic_cite, logic_lookup, logic_sentences
+from fcdpo.tasks import get_task, logic_cite, logic_lookup, logic_passage, logic_sentences
 from fcdpo.tools import arithmetic, base, control, logic, numbers, protocol
 
 CHAIN_CODE = (
@@ -27,6 +27,7 @@ CHAIN_CODE = (
     numbers,
     logic_cite,
     logic_lookup,
+    logic_passage,
     logic_sentences,
 )
 

@@ -16,7 +16,7 @@ import re
 
 from fcdpo.tasks.base import Example
 from fcdpo.tasks.logic import answer_calls, asked_attribute, theory_attributes, world_of
-from fcdpo.tasks.logic_cite import QUERY, LogicCiteTask, sentence
+from fcdpo.tasks.logic_passage import QUERY, LogicPassageTask, sentence
 from fcdpo.tasks.logic_reference import Theory
 from fcdpo.tasks.logic_sentences import (
     canonical_entity,
@@ -115,7 +115,7 @@ def search_order(problem: Problem, workspace: RuleBase) -> list[str]:
     return [names.get(a, a) for a in looked]
 
 
-class LogicLookupTask(LogicCiteTask):
+class LogicLookupTask(LogicPassageTask):
     """Rule-base questions answered by looking up what the problem says about each needed attribute."""
 
     name = "logic-lookup"
