@@ -7,26 +7,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
 
 from fcdpo.models.batching import Batcher, GenerationRequest
 from fcdpo.models.prefix_cache import PrefixCache
+from tests.tiny_model import tiny_llama
 
 STOP = 3
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=64,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-    )
-    return LlamaForCausalLM(config).eval()
+    return tiny_llama(64).eval()
 
 
 def prompts():
