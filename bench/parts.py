@@ -207,12 +207,20 @@ def dpo(model: str, steps: int, rounds: int = 2) -> dict:
 
     work = Path(tempfile.mkdtemp(prefix="fcdpo-bench-"))
     pairs = small_pairs(work, "chain")
-    flags = {"max_steps": steps, "batch_size": 1, "grad_accum": 1, "save_steps": 10_000}
+    settings = {
+        "dpo": {
+            "max_steps": steps,
+            "per_device_train_batch_size": 1,
+            "gradient_accumulation_steps": 1,
+            "save_steps": 10_000,
+        }
+    }
+    precompute = {"dpo": {**settings["dpo"], "precompute_ref_log_probs": True}}
     path, _ = local_weights(model)
 
     def plain_trl(out: Path) -> float:
         # The plain script: TRL as its docs show it, same settings, same file, no fcdpo code in the loop.
-        dpo_config, lora_config = build(resolve(None, flags), out, cuda=False)
+        dpo_config, lora_config = build(resolve(None, settings), out, cuda=False)
         trainer = DPOTrainer(
             model=AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32),
             args=dpo_config,
@@ -226,11 +234,9 @@ def dpo(model: str, steps: int, rounds: int = 2) -> dict:
     # Interleaved rounds, best of each: on a shared 2-core VM single runs vary by ~10%.
     times: dict[str, list[float]] = {"ours": [], "plain": [], "ours_pre": []}
     for round_ in range(rounds):
-        times["ours"].append(run_train(model, pairs, work / f"ours-{round_}", None, flags)["train_runtime"])
+        times["ours"].append(run_train(model, pairs, work / f"ours-{round_}", None, settings)["train_runtime"])
         times["plain"].append(plain_trl(work / f"plain-{round_}"))
-        times["ours_pre"].append(
-            run_train(model, pairs, work / f"pre-{round_}", None, {**flags, "precompute_ref": True})["train_runtime"]
-        )
+        times["ours_pre"].append(run_train(model, pairs, work / f"pre-{round_}", None, precompute)["train_runtime"])
     ours, plain, ours_pre = (min(times[k]) for k in ("ours", "plain", "ours_pre"))
     return {
         "steps": steps,

@@ -25,10 +25,24 @@ from pathlib import Path
 from fcdpo.errors import UserError
 from fcdpo.evals.prontoqa_style import prontoqa_style
 from fcdpo.tasks.graders import read_number
+from fcdpo.tasks.logic import LogicTask
+from fcdpo.tasks.math import MathTask
+from fcdpo.tasks.registry import registered
 from fcdpo.types import Problem
 
-SOURCES = ("gsm-symbolic", "prontoqa-style")
-LOGIC_TASKS = ("logic", "logic-cite", "logic-lookup")
+# Each source's problems fit the tasks of one family: the registered tasks built on this class.
+SOURCES = {"gsm-symbolic": MathTask, "prontoqa-style": LogicTask}
+
+
+def fitting_tasks(source: str) -> list[str]:
+    """The registered tasks `source`'s problems are for; the family's own task first."""
+    family = SOURCES[source]
+    found = [name for name, entry in registered().items() if _subclass(entry.load(), family)]
+    return sorted(found, key=lambda name: name != family.name)
+
+
+def _subclass(loaded: object, family: type) -> bool:
+    return isinstance(loaded, type) and issubclass(loaded, family)
 
 
 def gsm_symbolic(problems: int, seed: int = 0) -> list[Problem]:
@@ -53,14 +67,14 @@ def gsm_symbolic(problems: int, seed: int = 0) -> list[Problem]:
 def write_dataset(source: str, problems: int, out: Path, seed: int = 0, task: str | None = None) -> int:
     """Write `source`'s problems to `out` (JSONL, fcdpo's schema); returns how many were written.
 
-    `task` names the task the lines are for where a source fits several (a logic source: logic, logic-cite or
-    logic-lookup, which differ in the functions the model gets, not in the problem).
+    `task` names the task the lines are for where a source fits several (a logic source: any logic task; they
+    differ in the functions the model gets, not in the problem).
     """
     if source not in SOURCES:
         raise UserError(f"unknown dataset {source!r}; choose from: {', '.join(SOURCES)}")
     if problems < 1:
         raise UserError(f"--problems must be at least 1, got {problems}")
-    fits = LOGIC_TASKS if source == "prontoqa-style" else ("math",)
+    fits = fitting_tasks(source)
     if task is not None and task not in fits:
         raise UserError(f"--task {task}: {source} problems are for {', '.join(fits)}")
     rows = (

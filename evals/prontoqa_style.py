@@ -84,6 +84,6 @@ def prontoqa_style_problem(rng: random.Random, index: int, seed: int, task: str)
 
 
 def prontoqa_style(problems: int, seed: int = 0, task: str = "logic") -> list[Problem]:
-    """`problems` ProntoQA-style questions for the logic task named `task` (logic, logic-cite, logic-lookup)."""
+    """`problems` ProntoQA-style questions for the logic task named `task` (any task built on `LogicTask`)."""
     rng = random.Random(seed)
     return [prontoqa_style_problem(rng, index, seed, task) for index in range(problems)]

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Sequence
 
 from fcdpo import __version__
-from fcdpo.commands import COMMANDS
+from fcdpo.commands import COMMANDS, train
 from fcdpo.errors import UserError
 
 
@@ -37,19 +37,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+def make_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The argument parser for every subcommand, for the command line `argv`.
+
+    `train`'s flags for every DPOConfig / LoraConfig field need TRL imported (seconds), so they are added
+    only when `argv` runs `train`.
+    """
     parser = _Parser(prog="fcdpo", description="Teach small language models to reason with function calls.")
     parser.add_argument("--version", action="version", version=f"fcdpo {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for command in COMMANDS:
         command.add_parser(commands)
+    if next((word for word in argv if not word.startswith("-")), None) == "train":
+        train.add_trainer_fields(commands.choices["train"])
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `fcdpo` console script."""
-    args = make_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = make_parser(argv).parse_args(argv)
     try:
         return args.func(args)
     except UserError as exc:

@@ -236,7 +236,7 @@ def train_student(run: Run) -> None:
     """Stage 3: DPO + LoRA on the student; an interrupted run continues from its last checkpoint."""
     train_yaml = run.out / "train.yaml"
     train_yaml.write_text(yaml.safe_dump(run.config.train, sort_keys=False))
-    train_in_child(run.config.student, run.out / "pairs", run.out / "train", train_yaml, {}, resume=True)
+    train_in_child(run.config.student, run.out / "pairs", run.out / "train", train_yaml, resume=True)
 
 
 def evaluate_test_split(run: Run) -> dict[str, Any]:

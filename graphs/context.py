@@ -13,6 +13,7 @@ from typing import Literal
 from fcdpo.errors import UserError
 from fcdpo.models import DEFAULT_MODEL
 from fcdpo.tasks import get_task
+from fcdpo.tasks.registry import registered
 
 CALL_FORMATS = ("text", "native")
 BASE_URL_HELP = "Server URL for openai: models (else OPENAI_BASE_URL)."
@@ -74,7 +75,7 @@ class Context(ChainSettings):
     task: str = field(
         default="math",
         metadata={
-            "description": "Task whose functions and grader are used: math, logic, logic-cite, logic-lookup, "
+            "description": f"Task whose functions and grader are used: {', '.join(registered())}, "
             "or your own (path/to/task.py:task, my_pkg.tasks:task)."
         },
     )

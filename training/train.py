@@ -88,11 +88,13 @@ def run_train(
     pairs: Path,
     out: Path,
     config: Path | None,
-    flags: dict[str, Any],
+    overrides: dict[str, dict[str, Any]] | None = None,
     resume: bool = False,
     allow_unmasked: bool = False,
 ) -> dict[str, Any]:
     """Train a LoRA adapter with DPO; returns a summary (steps, final metrics, paths).
+
+    Settings: defaults < `config` (YAML) < `overrides` ({"dpo": {...}, "lora": {...}}, e.g. from flags).
 
     With `allow_unmasked`, pairs whose student turns the chat template hides are scored on every
     completion token instead of stopping the run (see training/assistant_loss.py).
@@ -104,7 +106,7 @@ def run_train(
     from fcdpo.training.assistant_loss import AssistantOnlyDPOTrainer, assistant_only_collator
     from fcdpo.training.plots import plot_metrics
 
-    settings = resolve(config, flags)  # config mistakes surface before any model is loaded
+    settings = resolve(config, overrides)  # config mistakes surface before any model is loaded
     path, adapter = local_weights(student)
     if adapter:
         raise UserError(f"--student {student!r}: train from a base model; merge the adapter first (fcdpo merge)")

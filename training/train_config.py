@@ -19,36 +19,8 @@ DEFAULTS = Path(__file__).resolve().parent / "defaults.yaml"  # shipped as packa
 SECTIONS = ("dpo", "lora")
 
 
-def _sets(section: str, key: str, text: str):
-    """A flag that overrides `key` of the `section` YAML section (None: not given)."""
-    return dataclasses.field(default=None, metadata={"help": text, "sets": (section, key)})
-
-
-@dataclasses.dataclass
-class TrainFlags:
-    """The `fcdpo train` flags: each overrides one DPOConfig / LoraConfig field of the resolved settings."""
-
-    epochs: float | None = _sets("dpo", "num_train_epochs", "num_train_epochs")
-    max_steps: int | None = _sets("dpo", "max_steps", "stop after this many optimizer steps")
-    lr: float | None = _sets("dpo", "learning_rate", "learning_rate")
-    beta: float | None = _sets("dpo", "beta", "DPO beta")
-    max_length: int | None = _sets("dpo", "max_length", "max tokens of prompt + completion")
-    batch_size: int | None = _sets("dpo", "per_device_train_batch_size", "per_device_train_batch_size")
-    grad_accum: int | None = _sets("dpo", "gradient_accumulation_steps", "gradient_accumulation_steps")
-    save_steps: int | None = _sets("dpo", "save_steps", "checkpoint every N steps")
-    precompute_ref: bool = dataclasses.field(
-        default=False,
-        metadata={
-            "help": "compute reference log-probs once, before training",
-            "sets": ("dpo", "precompute_ref_log_probs"),
-        },
-    )
-    lora_r: int | None = _sets("lora", "r", "LoRA rank")
-    lora_alpha: int | None = _sets("lora", "lora_alpha", "LoRA alpha")
-
-
-# CLI flag → (section, field).
-FLAGS = {spec.name: spec.metadata["sets"] for spec in dataclasses.fields(TrainFlags)}
+# Set by `fcdpo train` itself (`build`: the run dir, no hub reporting, the device), so neither flags nor keys.
+SET_BY_TRAIN = {"dpo": ("output_dir", "report_to", "bf16", "use_cpu"), "lora": ()}
 
 
 def _classes():
@@ -56,6 +28,26 @@ def _classes():
     from trl import DPOConfig
 
     return {"dpo": DPOConfig, "lora": LoraConfig}
+
+
+def trainer_fields() -> list[tuple[str, dataclasses.Field, Any]]:
+    """(section, field, type) of every DPOConfig and LoraConfig field a user may set (imports TRL: seconds)."""
+    import typing
+
+    found = []
+    for section, cls in _classes().items():
+        hints = typing.get_type_hints(cls)
+        found += [
+            (section, spec, hints[spec.name])
+            for spec in dataclasses.fields(cls)
+            if spec.init and spec.name not in SET_BY_TRAIN[section]
+        ]
+    return found
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    """Our defaults (`training/defaults.yaml`), which replace TRL's and PEFT's where they name a field."""
+    return read_yaml(DEFAULTS)
 
 
 def load_yaml(path: Path) -> Any:
@@ -90,6 +82,10 @@ def check_sections(data: Any, where: str) -> dict[str, dict[str, Any]]:
         for key, value in values.items():
             if key not in fields:
                 raise UserError(f"{where}: unknown key {section}.{key} (not a {classes[section].__name__} field)")
+            if key in SET_BY_TRAIN[section]:
+                raise UserError(
+                    f"{where}: {section}.{key} is set by fcdpo train itself (output: --out; device: found)"
+                )
             _check_type(f"{where}: {section}.{key}", fields[key], value)
     return {section: dict(data.get(section) or {}) for section in SECTIONS}
 
@@ -114,16 +110,13 @@ def _check_type(where: str, field: dataclasses.Field, value: Any) -> None:
         raise UserError(f"{where} must be {kind}, got {value!r}")
 
 
-def resolve(user_yaml: Path | None, flags: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Merged settings: defaults < user YAML < flags that were given (not None)."""
-    merged = read_yaml(DEFAULTS)
-    if user_yaml is not None:
-        for section, values in read_yaml(user_yaml).items():
+def resolve(user_yaml: Path | None, overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """Merged settings: defaults < user YAML < `overrides` ({section: {field: value}}, e.g. from flags)."""
+    merged = defaults()
+    layers = [read_yaml(user_yaml)] if user_yaml is not None else []
+    for layer in [*layers, check_sections(overrides or {}, "flags")]:
+        for section, values in layer.items():
             merged[section].update(values)
-    for flag, value in flags.items():
-        if value is not None and value is not False:
-            section, key = FLAGS[flag]
-            merged[section][key] = value
     return merged
 
 

@@ -11,7 +11,11 @@ def add_parser(commands) -> None:
         help="gsm-symbolic (word problems from GSM8K test templates) or prontoqa-style (rule bases in ProntoQA's "
         "published format); evaluation only",
     )
-    dataset.add_argument("--task", help="the task the lines are for: math; or logic, logic-cite, logic-lookup")
+    dataset.add_argument(
+        "--task",
+        help="the task the lines are for where a source fits several (prontoqa-style: any logic task; "
+        "default: the family's first)",
+    )
     dataset.add_argument("--problems", type=int, default=200, help="how many (default: 200)")
     dataset.add_argument("--seed", type=int, default=0, help="generator seed (default: 0)")
     dataset.add_argument("--out", required=True, metavar="FILE", help="JSONL file to write")

@@ -29,7 +29,7 @@ def add_fields(parser, cls, skip: tuple[str, ...] = (), aliases: dict[str, str] 
     for spec in dataclasses.fields(cls):
         if spec.name in skip:
             continue
-        kind, default = hints[spec.name], _default(spec)
+        kind, default = hints[spec.name], field_default(spec)
         names = [
             f"--{spec.name.replace('_', '-')}",
             *([aliases[spec.name]] if aliases and spec.name in aliases else []),
@@ -60,7 +60,8 @@ def setting_help(cls, name: str) -> str:
     return spec.metadata.get("help") or spec.metadata.get("description", "")
 
 
-def _default(spec: dataclasses.Field) -> Any:
+def field_default(spec: dataclasses.Field) -> Any:
+    """A dataclass field's default value (None when it has none)."""
     if spec.default is not dataclasses.MISSING:
         return spec.default
     return spec.default_factory() if spec.default_factory is not dataclasses.MISSING else None

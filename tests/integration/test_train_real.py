@@ -175,7 +175,9 @@ def _trainer(tmp_path, student, tokenizer=None, **kwargs):
     from fcdpo.training.export import load_pairs
     from fcdpo.training.train_config import build, resolve
 
-    dpo_config, lora_config = build(resolve(None, {"batch_size": 2}), tmp_path / "checkpoints", cuda=False)
+    dpo_config, lora_config = build(
+        resolve(None, {"dpo": {"per_device_train_batch_size": 2}}), tmp_path / "checkpoints", cuda=False
+    )
     tokenizer = tokenizer or AutoTokenizer.from_pretrained(str(checkpoint_dir(student)))
     model = AutoModelForCausalLM.from_pretrained(str(checkpoint_dir(student)))
     return AssistantOnlyDPOTrainer(

@@ -89,5 +89,6 @@ def test_every_command_module_dispatches_to_its_own_run():
     names = {"evaluate": "eval"}
     for command in COMMANDS:
         name = names.get(command.__name__.rsplit(".", 1)[1], command.__name__.rsplit(".", 1)[1])
-        args = make_parser().parse_args([name, *needed.get(name, [])])
+        argv = [name, *needed.get(name, [])]
+        args = make_parser(argv).parse_args(argv)
         assert args.func is command.run, name

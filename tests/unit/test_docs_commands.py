@@ -55,6 +55,6 @@ def test_documented_command_parses(doc, line, capsys):
     words = list(lexer)
     argv = words[1 : next((i for i, w in enumerate(words) if set(w) <= set("();<>|&")), len(words))]
     try:
-        make_parser().parse_args(argv)
+        make_parser(argv).parse_args(argv)
     except SystemExit as exc:
         assert exc.code == 0, f"{doc}: `{line}`: {capsys.readouterr().err.strip()}"

@@ -35,7 +35,7 @@ DIFFERENT = {
 
 def shared_flags() -> dict[str, list[tuple[str, object, str]]]:
     """Every flag of every subcommand: dest → [(command, default, help without its '(default: …)')]."""
-    parser = make_parser()
+    parser = make_parser(["train"])  # train's DPO/LoRA flags too
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     found: dict[str, list[tuple[str, object, str]]] = defaultdict(list)
     for name, sub in commands.choices.items():

@@ -28,8 +28,16 @@ def test_train_writes_an_adapter_that_the_graph_then_runs(tiny, small_pairs, tmp
     from fcdpo.training.train import run_train
 
     run = tmp_path / "run"
-    flags = {"max_steps": 2, "batch_size": 1, "grad_accum": 1, "save_steps": 1, "lr": 1e-3}
-    summary = run_train(tiny, small_pairs("chain"), run, None, flags)
+    settings = {
+        "dpo": {
+            "max_steps": 2,
+            "per_device_train_batch_size": 1,
+            "gradient_accumulation_steps": 1,
+            "save_steps": 1,
+            "learning_rate": 1e-3,
+        }
+    }
+    summary = run_train(tiny, small_pairs("chain"), run, None, settings)
     assert summary["global_step"] == 2 and (run / "adapter" / "adapter_config.json").is_file()
     metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [m["step"] for m in metrics] == [1, 2] and all("rewards/margins" in m for m in metrics)

@@ -12,7 +12,7 @@ from fcdpo.training.train_config import build, resolve
 def test_defaults_yaml_and_flags_in_order(tmp_path):
     user = tmp_path / "my.yaml"
     user.write_text("dpo:\n  beta: 0.3\n  learning_rate: 1.0e-4\nlora:\n  r: 8\n")
-    settings = resolve(user, {"lr": 2e-4, "lora_alpha": None, "precompute_ref": False, "max_steps": 7})
+    settings = resolve(user, {"dpo": {"learning_rate": 2e-4, "max_steps": 7}})
     assert settings["dpo"]["beta"] == 0.3  # from the user's YAML
     assert settings["dpo"]["learning_rate"] == 2e-4  # a flag beats the YAML
     assert settings["dpo"]["max_steps"] == 7 and settings["lora"]["r"] == 8
@@ -28,7 +28,8 @@ def test_defaults_yaml_and_flags_in_order(tmp_path):
         ("dpo:\n  betta: 0.1\n", "unknown key dpo.betta"),
         ("dpo:\n  learning_rate: fast\n", "dpo.learning_rate must be a number"),
         ("lora:\n  r: [1]\n", "lora.r must be an integer"),
-        ("dpo:\n  bf16: 1\n", None),  # None default: not type-checked here, TRL decides
+        ("dpo:\n  bf16: true\n", "dpo.bf16 is set by fcdpo train itself"),
+        ("lora:\n  layers_to_transform: 1\n", None),  # None default: not type-checked here, PEFT decides
         ("trainer:\n  x: 1\n", "unknown section 'trainer'"),
         ("dpo: [1, 2]\n", "section 'dpo' must be a mapping"),
         ("dpo: {beta: 0.1\n", "not valid YAML"),
