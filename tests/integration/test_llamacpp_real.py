@@ -49,11 +49,15 @@ def test_greedy_is_deterministic_and_sampling_follows_the_seed():
     assert replies[1][0] != replies[2][0]
 
 
-def test_greedy_replies_match_transformers_on_a_short_prompt():
-    prompt = [HumanMessage("What is the capital of France? Answer in one word.")]
-    fast = load_chat_model(SMOL, max_new_tokens=8).invoke(prompt).content
-    reference = load_chat_model("smollm2-135m", max_new_tokens=8).invoke(prompt).content
-    assert fast.split()[0].strip(".") == reference.split()[0].strip(".")
+@pytest.mark.parametrize(
+    "question", ["What is the capital of France? Answer in one word.", "Name three colours of the rainbow."]
+)
+def test_greedy_replies_match_transformers_token_for_token(question):
+    """On short prompts the two backends' greedy replies agree whole (16 tokens; measured equal on this CPU)."""
+    prompt = [HumanMessage(question)]
+    fast = load_chat_model(SMOL, max_new_tokens=16).invoke(prompt).content
+    reference = load_chat_model("smollm2-135m", max_new_tokens=16).invoke(prompt).content
+    assert fast == reference and len(reference.split()) >= 5
 
 
 def _scaled_adapter(tmp_path: Path, scale: float) -> Path:
@@ -110,14 +114,6 @@ def test_an_adapter_moves_llamacpp_logits_like_transformers_logits(tmp_path):
     assert np.corrcoef(hf_delta, cpp_delta)[0, 1] > 0.95  # 0.98 measured; 0.84 without the q/k permutation
 
 
-def test_a_tuned_spec_loads_on_llamacpp(tmp_path):
-    adapter = _scaled_adapter(tmp_path, 1.0)
-    prompt = [HumanMessage("Say hello.")]
-    base = load_chat_model(SMOL, max_new_tokens=12).invoke(prompt).content
-    tuned = load_chat_model(f"{SMOL}+{adapter}", max_new_tokens=12).invoke(prompt).content
-    assert isinstance(tuned, str) and tuned != base
-
-
 def test_an_adapter_from_fcdpo_train_teaches_both_backends_the_same_call(tmp_path):
     """A real `fcdpo train` run, on pairs whose chosen first steps are calls, turns the base's prose into a
     call on transformers and on llama.cpp alike (10 steps at lr 1e-3: the 3-step adapter of the training
@@ -139,8 +135,7 @@ def test_an_adapter_from_fcdpo_train_teaches_both_backends_the_same_call(tmp_pat
     assert first_call("smollm2-135m") is None and first_call(SMOL) is None  # the base answers in prose
     on_transformers = first_call(f"smollm2-135m+{run / 'adapter'}")
     on_llamacpp = first_call(f"{SMOL}+{run / 'adapter'}")
-    assert on_transformers is not None and on_llamacpp is not None
-    assert on_llamacpp["name"] == on_transformers["name"]
+    assert on_transformers is not None and on_llamacpp == on_transformers  # the same function, the same arguments
 
 
 def test_a_step_after_another_chain_restores_its_kv_snapshot_exactly():

@@ -58,3 +58,27 @@ def test_documented_command_parses(doc, line, capsys):
         make_parser(argv).parse_args(argv)
     except SystemExit as exc:
         assert exc.code == 0, f"{doc}: `{line}`: {capsys.readouterr().err.strip()}"
+
+
+# `git show COMMIT:PATH > x.yaml && fcdpo pipeline --config x.yaml`, or `git checkout COMMIT && fcdpo pipeline
+# --config PATH` (the preset needs that commit's code); NAME.yaml is a placeholder.
+RETIRED = re.compile(
+    r"git show ([0-9a-f]{7,40}):([a-z0-9_/.-]+\.yaml)"
+    r"|git checkout ([0-9a-f]{7,40}) && fcdpo pipeline --config\s+([a-z0-9_/.-]+\.yaml)"
+)
+
+
+def test_every_retired_preset_the_docs_restore_is_in_the_history():
+    """Each command that restores a retired preset from a commit finds the file it names there."""
+    import subprocess
+
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True)
+    if shallow.returncode != 0 or shallow.stdout.strip() != "false":
+        pytest.skip("needs the project's git history")
+    named = {
+        tuple(part for part in match.groups() if part) for path in DOCS for match in RETIRED.finditer(path.read_text())
+    }
+    assert named
+    for commit, path in sorted(named):
+        found = subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=ROOT, capture_output=True)
+        assert found.returncode == 0, f"{commit}:{path} is not in the history"
