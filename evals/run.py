@@ -29,6 +29,7 @@ from fcdpo.evals.stats import mcnemar_exact, wilson
 from fcdpo.graphs.context import ChainSettings
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate, select_problems
 from fcdpo.graphs.traces_io import TRACES, read_traces
+from fcdpo.graphs.user_graph import GRAPH_HELP
 from fcdpo.models import parse_spec
 from fcdpo.tasks import get_task
 from fcdpo.tasks.dataset import load_dataset
@@ -49,6 +50,7 @@ class EvalSettings(ChainSettings):
     baselines: list[str] = field(
         default_factory=list, metadata={"help": "no-tools baselines run beside each model on the same problems: cot"}
     )
+    graph: str | None = field(default=None, metadata={"help": GRAPH_HELP})
 
 
 @dataclass
@@ -112,6 +114,7 @@ def eval_configs(
             split=split,
             temperature=0.0,
             dataset=dataset,
+            graph=settings.graph,
             **settings.chain_settings(),
         )
         for spec in models

@@ -30,6 +30,7 @@ from fcdpo.errors import UserError
 from fcdpo.evals.pipeline_report import write_report
 from fcdpo.evals.run import BfclSettings, EvalSettings
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
+from fcdpo.graphs.user_graph import GRAPH_HELP
 from fcdpo.models import REFERENCE, parse_spec
 from fcdpo.tasks import DEFAULT_TASKS
 from fcdpo.training.export import run_export
@@ -44,12 +45,13 @@ GENERATE_KEYS = {f.name for f in dataclasses.fields(GenerateConfig)} - {
     "dataset",
     "dataset_sha256",
     "fingerprint",
+    "graph",
 } | {"concurrency"}
 # export.chosen_from / export.rejected_from: whose right chains may be chosen (default the teacher's) and whose
 # wrong ones rejected (default the student's when there is a negatives: stage, else the teacher's).
 EXPORT_KEYS = {f.name for f in dataclasses.fields(PairSettings)} | {"chosen_from", "rejected_from"}
 CHAIN_SOURCES = ("generate", "negatives")
-EVAL_KEYS = {f.name for f in dataclasses.fields(EvalSettings)} | {"models", "datasets"}
+EVAL_KEYS = {f.name for f in dataclasses.fields(EvalSettings)} - {"graph"} | {"models", "datasets"}
 BFCL_KEYS = {f.name for f in dataclasses.fields(BfclSettings)}
 NEGATIVES_KEYS = GENERATE_KEYS | {"model"}
 
@@ -61,6 +63,7 @@ class PipelineConfig:
     teacher: str = field(metadata={"help": "model spec that writes the chains"})
     student: str = field(metadata={"help": "base model spec to tune"})
     tasks: list[str] = field(default_factory=lambda: list(DEFAULT_TASKS), metadata={"help": "tasks for every stage"})
+    graph: str | None = field(default=None, metadata={"help": f"every stage's chains through it: {GRAPH_HELP}"})
     note: str = field(default="", metadata={"help": "printed with the results (e.g. 'a demonstration')"})
     base_url: str | None = field(default=None, metadata={"help": "server of openai: models (else OPENAI_BASE_URL)"})
     generate: dict[str, Any] = field(default_factory=dict, metadata={"help": "fcdpo generate settings"})
@@ -217,7 +220,9 @@ def teacher_chains(run: Run) -> None:
     """Stage 1: the teacher solves train-split problems, several sampled chains each (resumes chain by chain)."""
     gen = dict(run.config.generate)
     concurrency = gen.pop("concurrency", RunOptions.concurrency)
-    config = GenerateConfig(model=run.config.teacher, tasks=run.config.tasks, split="train", **gen)
+    config = GenerateConfig(
+        model=run.config.teacher, tasks=run.config.tasks, split="train", graph=run.config.graph, **gen
+    )
     run_generate(config, run.out / "generate", run.options(concurrency))
 
 
@@ -228,7 +233,9 @@ def student_chains(run: Run) -> None:
     gen, neg = dict(run.config.generate), dict(run.config.negatives)
     concurrency = neg.pop("concurrency", gen.pop("concurrency", RunOptions.concurrency))
     model = neg.pop("model", run.config.student)
-    config = GenerateConfig(model=model, tasks=run.config.tasks, split="train", **{**gen, **neg})
+    config = GenerateConfig(
+        model=model, tasks=run.config.tasks, split="train", graph=run.config.graph, **{**gen, **neg}
+    )
     run_generate(config, run.out / "negatives", run.options(concurrency))
 
 
@@ -303,6 +310,7 @@ def eval_settings(config: PipelineConfig) -> EvalSettings:
     (generate.call_format and generate.without_examples) unless the eval: section says otherwise.
     """
     ev = {k: v for k, v in config.eval.items() if k not in ("models", "datasets")}
+    ev["graph"] = config.graph
     ev.setdefault("call_format", config.generate.get("call_format", "text"))
     ev.setdefault("without_examples", config.generate.get("without_examples", False))
     return EvalSettings(**ev)

@@ -34,6 +34,7 @@ from fcdpo.graphs import Context, build_graph, solve
 from fcdpo.graphs.context import BASE_URL_HELP, ChainSettings
 from fcdpo.graphs.fingerprint import chain_fingerprint, code_version
 from fcdpo.graphs.traces_io import TRACES, TraceWriter, read_traces, repair_tail
+from fcdpo.graphs.user_graph import GRAPH_HELP, graph_source_hash, load_graph_factory, run_user_graph
 from fcdpo.models import DEFAULT_MODEL, load_chat_model, parse_spec
 from fcdpo.models.reference import solver_model
 from fcdpo.tasks import DEFAULT_TASKS, SPLITS, get_task
@@ -62,6 +63,7 @@ class GenerateConfig(ChainSettings):
     top_p: float = field(default=0.95, metadata={"help": "nucleus sampling mass"})
     seed: int = field(default=0, metadata={"help": "problem and sampling seed"})
     dataset: str | None = field(default=None, metadata={"help": "JSONL problems instead of generated ones"})
+    graph: str | None = field(default=None, metadata={"help": GRAPH_HELP})
     dataset_sha256: str | None = field(
         default=None, metadata={"help": "content hash of the dataset, set automatically"}
     )
@@ -86,8 +88,13 @@ class GenerateConfig(ChainSettings):
             if not path.is_file():
                 raise UserError(f"--dataset {path}: no such file")
             self.dataset_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        # Part of the config, so a run dir never mixes chains of another prompt or parser (see graphs/fingerprint.py).
+        if self.graph and parse_spec(self.model).kind == "solver":
+            raise UserError(f"--graph runs chat models; {self.model!r} writes chains of fcdpo's own graph")
+        # Part of the config, so a run dir never mixes chains of another prompt or parser (see graphs/fingerprint.py)
+        # or of another version of the user's graph.
         self.fingerprint = chain_fingerprint(self.tasks)
+        if self.graph:
+            self.fingerprint = f"{self.fingerprint}-graph-{graph_source_hash(self.graph)}"
 
 
 @dataclass
@@ -100,6 +107,9 @@ class RunOptions:
     )
     backoff: float = field(default=1.0, metadata={"help": "seconds before the first retry, doubling"})
     timeout: float = field(default=120.0, metadata={"help": "seconds per request to an openai: model"})
+    chain_timeout: float = field(
+        default=1800.0, metadata={"help": "seconds a --graph run may take before it is recorded as failed"}
+    )
     base_url: str | None = field(default=None, metadata={"help": BASE_URL_HELP})
     force: bool = field(
         default=False, metadata={"help": "start the run dir over when its config differs (old files are kept aside)"}
@@ -194,7 +204,7 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
     )
     if parse_spec(config.model).kind == "solver":
         model = solver_model(config.model, problem, config.call_format)
-    else:  # our own retry loop below owns retries, so the client makes none of its own
+    else:  # fcdpo's graph retries a failing step itself (below), so the client makes no retries of its own
         model = load_chat_model(
             config.model,
             temperature=config.temperature,
@@ -203,8 +213,20 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
             max_new_tokens=config.max_new_tokens,
             base_url=options.base_url,
             timeout=options.timeout,
-            max_retries=0,
+            max_retries=options.retries if config.graph else 0,
         )
+    if config.graph:  # the user's graph, as it is: its nodes have no retry policy of ours, the client retries
+        trace = run_user_graph(
+            load_graph_factory(config.graph),
+            model,
+            problem,
+            spec=config.model,
+            max_steps=config.max_steps,
+            timeout=options.chain_timeout,
+            sampling={"temperature": config.temperature, "top_p": config.top_p, "seed": seed, "graph": config.graph},
+        )
+        trace.sample = sample
+        return trace
     # Server down, HTTP 500, timeout: the failing step is retried with backoff (the chain so far is kept), then
     # the chain is recorded as failed.
     retry = RetryPolicy(

@@ -48,7 +48,7 @@ def get_task(spec: str) -> Task:
         if spec in _loaded:
             return _loaded[spec]
         if ":" in spec:
-            task = _checked(spec, _load_object(spec))
+            task = _checked(spec, load_object(spec))
         else:
             entry = registered().get(spec)
             if entry is None:
@@ -71,37 +71,37 @@ def load_tasks(specs: list[str]) -> None:
         get_task(spec)
 
 
-def _load_object(spec: str) -> object:
-    """The object `FILE.py:NAME` or `module.path:NAME` names."""
+def load_object(spec: str, what: str = "task") -> object:
+    """The object `FILE.py:NAME` or `module.path:NAME` names (a task, or a user's graph factory: `what`)."""
     where, _, attribute = spec.rpartition(":")
     if where.endswith(".py"):
         path = Path(where)
         if not path.is_file():
-            raise UserError(f"task {spec}: no such file {where}")
+            raise UserError(f"{what} {spec}: no such file {where}")
         name = f"fcdpo_task_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}"
         if name in sys.modules:  # the same file named another way ("./task.py", "task.py"): one module
-            return _attribute(spec, sys.modules[name], where, attribute)
+            return _attribute(spec, sys.modules[name], where, attribute, what)
         module_spec = importlib.util.spec_from_file_location(name, path)
         if module_spec is None or module_spec.loader is None:
-            raise UserError(f"task {spec}: {where} is not a Python file")
+            raise UserError(f"{what} {spec}: {where} is not a Python file")
         module = importlib.util.module_from_spec(module_spec)
         sys.modules[name] = module  # dataclasses and pickling look modules up by name
         try:
             module_spec.loader.exec_module(module)
         except Exception as exc:  # noqa: BLE001 - any import-time failure of a user's file gets one line
             sys.modules.pop(name, None)
-            raise UserError(f"task {spec}: importing {where} failed: {type(exc).__name__}: {exc}") from None
+            raise UserError(f"{what} {spec}: importing {where} failed: {type(exc).__name__}: {exc}") from None
     else:
         try:
             module = importlib.import_module(where)
         except Exception as exc:  # noqa: BLE001
-            raise UserError(f"task {spec}: importing {where} failed: {type(exc).__name__}: {exc}") from None
-    return _attribute(spec, module, where, attribute)
+            raise UserError(f"{what} {spec}: importing {where} failed: {type(exc).__name__}: {exc}") from None
+    return _attribute(spec, module, where, attribute, what)
 
 
-def _attribute(spec: str, module: object, where: str, attribute: str) -> object:
+def _attribute(spec: str, module: object, where: str, attribute: str, what: str) -> object:
     if not hasattr(module, attribute):
-        raise UserError(f"task {spec}: {where} has no {attribute!r}")
+        raise UserError(f"{what} {spec}: {where} has no {attribute!r}")
     return getattr(module, attribute)
 
 

@@ -1,6 +1,7 @@
 """A scripted OpenAI-compatible chat server on loopback: a real HTTP peer for teacher tests.
 
-The reply to each request comes from a Python function of the request body; failures
+The reply to each request comes from a Python function of the request body (its text, or a message with native
+`tool_calls`); failures
 (HTTP 500 for the first N requests) and delays can be injected.
 """
 
@@ -20,7 +21,7 @@ class FakeOpenAI:
 
     def __init__(
         self,
-        reply: Callable[[dict[str, Any]], str],
+        reply: Callable[[dict[str, Any]], str | dict[str, Any]],
         delay: float = 0.0,
         fail_first: int = 0,
         fail_at: tuple[int, ...] = (),
@@ -56,7 +57,8 @@ class FakeOpenAI:
                 if failing:
                     return self._send(500, {"error": {"message": "injected failure", "type": "server_error"}})
                 time.sleep(fake.delay)
-                text = fake.reply(body)
+                reply = fake.reply(body)  # the reply's text, or a whole message (one with `tool_calls`)
+                message = reply if isinstance(reply, dict) else {"role": "assistant", "content": reply}
                 self._send(
                     200,
                     {
@@ -64,9 +66,7 @@ class FakeOpenAI:
                         "object": "chat.completion",
                         "created": int(time.time()),
                         "model": body.get("model", "fake"),
-                        "choices": [
-                            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                        ],
+                        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
                         "usage": {"prompt_tokens": 50, "completion_tokens": 7, "total_tokens": 57},
                     },
                 )
@@ -109,3 +109,19 @@ def sum_problems(n: int) -> list[dict[str, str]]:
         {"id": f"s{i}", "task": "math", "question": f"What is {i} + {2 * i + 1}?", "answer": str(3 * i + 1)}
         for i in range(n)
     ]
+
+
+def native_adder(body: dict[str, Any]) -> str | dict[str, Any]:
+    """A native tool-calling model for 'What is A + B?': it calls the bound `add` tool, then says the result;
+    one too high for odd seeds; it calls again while the tool says no number; plain prose when no tool is bound.
+    """
+    question = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    a, b = map(int, _SUM.search(question).groups())
+    results = [m["content"] for m in body["messages"] if m["role"] == "tool"]
+    if results and re.fullmatch(r"[\d.]+", results[-1]):
+        return f"The sum is {int(float(results[-1])) + (body.get('seed') or 0) % 2}."
+    if not body.get("tools"):
+        return "I cannot add without a calculator."
+    arguments = json.dumps({"a": a, "b": b})
+    call = {"id": f"call_{len(results)}", "type": "function", "function": {"name": "add", "arguments": arguments}}
+    return {"role": "assistant", "content": "", "tool_calls": [call]}

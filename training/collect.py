@@ -29,6 +29,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from fcdpo.errors import UserError
 from fcdpo.graphs.prompts import worked_examples
 from fcdpo.graphs.traces_io import TRACES, TraceWriter
+from fcdpo.graphs.user_graph import steps_from_messages
 from fcdpo.models.local_chat import message_text
 from fcdpo.models.openai_api import Protocol, as_text_protocol
 from fcdpo.tasks import get_task
@@ -37,31 +38,6 @@ from fcdpo.tools.protocol import Call
 from fcdpo.types import Problem, Step, Trace
 
 VERDICTS = ("correct", "incorrect", "unknown")
-
-
-def _steps(messages: Sequence[BaseMessage]) -> tuple[list[Step], str | None]:
-    """One step per tool call (its result or error from the matching tool message) and the answer."""
-    results = {m.tool_call_id: m for m in messages if isinstance(m, ToolMessage)}
-    steps: list[Step] = []
-    answer = None
-    for message in messages:
-        if not isinstance(message, AIMessage):
-            continue
-        if not message.tool_calls:
-            answer = message_text(message.content).strip() or None  # the agent's own last word
-            continue
-        call = message.tool_calls[0]  # the protocol is one call per turn
-        parsed = Call(call["name"], dict(call["args"]))
-        step = Step(index=len(steps), text=parsed.render(), call=parsed.to_dict())
-        result = results.get(call.get("id"))
-        if result is None or result.status == "error":
-            step.error = message_text(result.content) if result is not None else "no result"
-        else:
-            step.result = message_text(result.content)
-            if call["name"] == FINAL_ANSWER:
-                answer = step.result
-        steps.append(step)
-    return steps, answer
 
 
 def trace_from_messages(
@@ -87,7 +63,7 @@ def trace_from_messages(
         [convert_to_openai_tool(t) for t in tools] if tools else [f.json_schema() for f in chosen.all_functions()]
     )
     by_name = {s["function"]["name"]: s["function"] for s in schemas}
-    steps, predicted = _steps(messages)
+    steps, predicted = steps_from_messages(messages)
     history = list(messages)
     last = history[-1]
     if isinstance(last, ToolMessage) and steps and steps[-1].call["name"] == FINAL_ANSWER:

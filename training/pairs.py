@@ -26,7 +26,7 @@ from fcdpo.tasks import get_task
 from fcdpo.types import Trace
 
 MODES = ("chain", "step")
-PROMPT_TURNS = 2  # system prompt + problem
+PROMPT_TURNS = 2  # fcdpo's graph: system prompt + problem
 NO_PAIR_REASONS = (
     "all_correct",
     "all_incorrect",
@@ -48,10 +48,12 @@ class PairingResult:
 def tools_column(trace: Trace) -> str:
     """The `tools` column TRL hands to the chat template, as a JSON string.
 
-    Native-format chains saw the schemas through the template, so training does too. Text-format
-    chains saw the functions in the system prompt only; passing them again would train on a
-    prompt the graph never shows (so the column is an empty list there).
+    Native-format chains saw the schemas through the template, so training does too: a user's graph's own
+    (recorded from its model calls), else the task's. Text-format chains saw the functions in the system prompt
+    only; passing them again would train on a prompt the graph never shows (so the column is an empty list there).
     """
+    if trace.sampling.get("tools") is not None:
+        return json.dumps(trace.sampling["tools"])
     if trace.sampling.get("call_format") == "native":
         return json.dumps(native_tools(get_task(trace.problem.task)))
     return "[]"
@@ -82,18 +84,23 @@ def _row(trace_chosen: Trace, prompt, chosen, rejected, rejected_trace: Trace, m
     }
 
 
+def prompt_turns(trace: Trace) -> int:
+    """How many turns open the chain before the model's first reply (a user's graph records what its model saw)."""
+    return trace.sampling.get("prompt_turns") or PROMPT_TURNS
+
+
 def _chain_pair(good: Trace, bad: Trace) -> dict[str, Any] | None:
-    good_turns, bad_turns = _turns(good), _turns(bad)
-    if good_turns[:PROMPT_TURNS] != bad_turns[:PROMPT_TURNS]:
+    good_turns, bad_turns, opening = _turns(good), _turns(bad), prompt_turns(good)
+    if good_turns[:opening] != bad_turns[:opening]:
         return None
-    return _row(good, good_turns[:PROMPT_TURNS], good_turns[PROMPT_TURNS:], bad_turns[PROMPT_TURNS:], bad, "chain")
+    return _row(good, good_turns[:opening], good_turns[opening:], bad_turns[opening:], bad, "chain")
 
 
 def _step_pair(good: Trace, bad: Trace) -> dict[str, Any] | None:
-    good_turns, bad_turns = _turns(good), _turns(bad)
-    if good_turns[:PROMPT_TURNS] != bad_turns[:PROMPT_TURNS]:
+    good_turns, bad_turns, opening = _turns(good), _turns(bad), prompt_turns(good)
+    if good_turns[:opening] != bad_turns[:opening]:
         return None
-    split = PROMPT_TURNS
+    split = opening
     while split < min(len(good_turns), len(bad_turns)) and good_turns[split] == bad_turns[split]:
         split += 1
     if split >= min(len(good_turns), len(bad_turns)) or good_turns[split]["role"] != "assistant":
