@@ -33,6 +33,7 @@ from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.graphs.user_graph import GRAPH_HELP
 from fcdpo.models import REFERENCE, parse_spec
 from fcdpo.tasks import DEFAULT_TASKS
+from fcdpo.tasks.langsmith_dataset import is_langsmith
 from fcdpo.training.export import run_export
 from fcdpo.training.pairs import PairSettings
 
@@ -124,7 +125,7 @@ class PipelineConfig:
         if not isinstance(outside, list) or not all(isinstance(d, str) for d in outside):
             raise UserError(f"{path}: eval.datasets must be a list of JSONL files")
         for dataset in outside:
-            if not Path(dataset).is_file():
+            if not is_langsmith(dataset) and not Path(dataset).is_file():
                 raise UserError(f"{path}: eval.datasets: {dataset}: no such file")
         roles = [
             ("teacher", data["teacher"]),

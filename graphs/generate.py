@@ -38,7 +38,8 @@ from fcdpo.graphs.user_graph import GRAPH_HELP, graph_source_hash, load_graph_fa
 from fcdpo.models import DEFAULT_MODEL, load_chat_model, parse_spec
 from fcdpo.models.reference import solver_model
 from fcdpo.tasks import DEFAULT_TASKS, SPLITS, get_task
-from fcdpo.tasks.dataset import load_dataset
+from fcdpo.tasks.dataset import dataset_sha256, load_dataset
+from fcdpo.tasks.langsmith_dataset import is_langsmith
 from fcdpo.types import Problem, Trace
 
 MANIFEST = "manifest.json"
@@ -62,7 +63,10 @@ class GenerateConfig(ChainSettings):
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature (0 = greedy)"})
     top_p: float = field(default=0.95, metadata={"help": "nucleus sampling mass"})
     seed: int = field(default=0, metadata={"help": "problem and sampling seed"})
-    dataset: str | None = field(default=None, metadata={"help": "JSONL problems instead of generated ones"})
+    dataset: str | None = field(
+        default=None,
+        metadata={"help": "JSONL problems (or langsmith:NAME, a LangSmith dataset) instead of generated ones"},
+    )
     graph: str | None = field(default=None, metadata={"help": GRAPH_HELP})
     dataset_sha256: str | None = field(
         default=None, metadata={"help": "content hash of the dataset, set automatically"}
@@ -84,10 +88,7 @@ class GenerateConfig(ChainSettings):
         if self.temperature < 0:
             raise UserError(f"--temperature must be >= 0, got {self.temperature}")
         if self.dataset:
-            path = Path(self.dataset)
-            if not path.is_file():
-                raise UserError(f"--dataset {path}: no such file")
-            self.dataset_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+            self.dataset_sha256 = dataset_sha256(self.dataset)
         if self.graph and parse_spec(self.model).kind == "solver":
             raise UserError(f"--graph runs chat models; {self.model!r} writes chains of fcdpo's own graph")
         # Part of the config, so a run dir never mixes chains of another prompt or parser (see graphs/fingerprint.py)
@@ -121,13 +122,20 @@ def select_problems(config: GenerateConfig) -> list[Problem]:
     """The problems a config names, in a fixed order."""
     if config.dataset:
         names = {get_task(task).name for task in config.tasks}  # a plug-in's lines name it by its own name
-        problems = [p for p in load_dataset(config.dataset) if p.task in names]
+        problems = [
+            p for p in load_dataset(config.dataset, examples_task(config.dataset, config.tasks)) if p.task in names
+        ]
         if not problems:
             raise UserError(f"--dataset {config.dataset}: no problems of task {', '.join(config.tasks)}")
         return problems[: config.problems]
     return [
         p for task in config.tasks for p in get_task(task).problems(config.split, config.problems, seed=config.seed)
     ]
+
+
+def examples_task(dataset: str, tasks: list[str]):
+    """The task a LangSmith dataset's examples are for (they name none): the one task named; None for a file."""
+    return get_task(tasks[0]) if is_langsmith(dataset) and len(tasks) == 1 else None
 
 
 def sample_seed(seed: int, problem_id: str, sample: int) -> int:

@@ -7,31 +7,42 @@ outside the task's labels, a math answer that is not one number, an answer a plu
 could never accept), and a `task` that does not match the task the file belongs to.
 
 A line may carry a `context` (a document, a database name): it is kept in `meta["context"]` and
-shown to the model before the question.
+shown to the model before the question. `langsmith:NAME` reads a LangSmith dataset's examples as such lines
+(tasks/langsmith_dataset.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from fcdpo.errors import UserError
 from fcdpo.tasks.base import Task
+from fcdpo.tasks.langsmith_dataset import is_langsmith, langsmith_digest, langsmith_rows
 from fcdpo.tasks.registry import get_task
 from fcdpo.types import Problem
 
 
 def load_dataset(path: str | Path, task: Task | None = None) -> list[Problem]:
-    """All problems in a JSONL file; a malformed line stops with `FILE:LINE: reason`.
+    """All problems in a JSONL file, or in a LangSmith dataset (`langsmith:NAME`); a malformed line stops with
+    `FILE:LINE: reason`.
 
-    With `task` (a task's own problem file) a line may leave `task` out; one that names another task is refused.
+    With `task` (a task's own problem file, or the task a LangSmith dataset's examples are for) a line may leave
+    `task` out; one that names another task is refused.
     """
+    if is_langsmith(str(path)):
+        return _checked_rows(langsmith_rows(str(path), task.name if task else None), task, str(path))
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    problems: list[Problem] = []
-    seen: set[str] = set()
+    return _checked_rows(_file_rows(path, task), task, str(path))
+
+
+def _file_rows(path: Path, task: Task | None) -> list[tuple[str, Any]]:
+    """(FILE:LINE, parsed line) for each non-blank line."""
+    rows = []
     for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
         where = f"{path}:{number}"
         try:
@@ -46,6 +57,15 @@ def load_dataset(path: str | Path, task: Task | None = None) -> list[Problem]:
             raise UserError(f"{where}: not valid JSON ({exc.msg})") from None
         if task is not None and isinstance(row, dict) and row.get("task") is None:
             row["task"] = task.name
+        rows.append((where, row))
+    return rows
+
+
+def _checked_rows(rows: list[tuple[str, Any]], task: Task | None, source: str) -> list[Problem]:
+    """Problems from (where, line) pairs, every line checked; the first bad one stops with `where: reason`."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for where, row in rows:
         reason = _problem_error(row, seen, task)
         if reason:
             raise UserError(f"{where}: {reason}")
@@ -54,8 +74,18 @@ def load_dataset(path: str | Path, task: Task | None = None) -> list[Problem]:
             row["task"] = task.name
         problems.append(Problem.from_dict(row))
     if not problems:
-        raise UserError(f"{path}: no problems in file")
+        raise UserError(f"{source}: no problems in file")
     return problems
+
+
+def dataset_sha256(source: str) -> str:
+    """The content hash of a problem file or LangSmith dataset: a run over changed problems is another run."""
+    if is_langsmith(source):
+        return langsmith_digest(source)
+    path = Path(source)
+    if not path.is_file():
+        raise UserError(f"--dataset {path}: no such file")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _problem_error(row: Any, seen: set[str], expected: Task | None) -> str | None:

@@ -25,6 +25,7 @@ class LangSmithRecorder:
         self.examples: list[dict[str, Any]] = []
         self.stored_runs: dict[str, list[dict[str, Any]]] = {}  # project name → its root runs, served
         self.stored_feedback: list[dict[str, Any]] = []  # served by GET /feedback
+        self.stored_datasets: dict[str, list[dict[str, Any]]] = {}  # dataset name → its examples, served
         self.page_size = (
             2  # runs per query page: small, so the client must follow cursors (feedback: 100, as LangSmith)
         )
@@ -97,10 +98,19 @@ class LangSmithRecorder:
                     ]
                     offset, limit = int(query.get("offset", ["0"])[0]), min(int(query.get("limit", ["100"])[0]), 100)
                     return self._reply(found[offset : offset + limit])
-                if self.path.startswith("/datasets"):  # a lookup by name: none exists yet
+                if url.path == "/datasets" and query.get("name", [""])[0] in recorder.stored_datasets:
+                    name = query["name"][0]
+                    return self._reply([{"id": _dataset_id(name), "name": name, "created_at": "2026-11-01T00:00:00"}])
+                if self.path.startswith("/datasets"):  # a lookup by name: none exists
                     return self._reply(
                         [] if "limit" in self.path else {"detail": "not found"}, 200 if "limit" in self.path else 404
                     )
+                if url.path == "/examples":  # offset-paged, as LangSmith pages them
+                    ids = query.get("dataset", [""])
+                    found = [e for name, stored in recorder.stored_datasets.items() if _dataset_id(name) in ids
+                             for e in stored]  # fmt: skip
+                    offset, limit = int(query.get("offset", ["0"])[0]), int(query.get("limit", ["100"])[0])
+                    return self._reply(found[offset : offset + limit])
                 self._reply({})  # no server info: the client falls back to its defaults
 
             def do_POST(self):
@@ -152,3 +162,8 @@ class LangSmithRecorder:
 def _project_id(name: str) -> str:
     """A stable UUID for a project name."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"project:{name}"))
+
+
+def _dataset_id(name: str) -> str:
+    """A stable UUID for a dataset name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"dataset:{name}"))

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 from fcdpo.commands.flags import add_fields, comma_list, setting_help
 from fcdpo.evals.run import EvalSettings
-from fcdpo.graphs.generate import RunOptions
+from fcdpo.graphs.generate import GenerateConfig, RunOptions
 from fcdpo.tasks import DEFAULT_TASKS, SPLITS
 
 
@@ -27,7 +27,7 @@ def add_parser(commands) -> None:
     )
     evaluate.add_argument("--split", default="test", choices=SPLITS, help="generated split (default: test)")
     add_fields(evaluate, EvalSettings, aliases={"baselines": "--baseline"})
-    evaluate.add_argument("--dataset", metavar="FILE", help="JSONL problems instead of generated ones")
+    evaluate.add_argument("--dataset", metavar="FILE", help=setting_help(GenerateConfig, "dataset"))
     evaluate.add_argument(
         "--bfcl",
         type=comma_list,

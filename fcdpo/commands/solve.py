@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import fields, replace
 
-from fcdpo.commands.flags import add_fields
+from fcdpo.commands.flags import add_fields, setting_help
 from fcdpo.errors import UserError
 from fcdpo.graphs.context import Context
+from fcdpo.graphs.generate import GenerateConfig, examples_task
 from fcdpo.tasks import SPLITS
 
 
@@ -20,7 +21,7 @@ def add_parser(commands) -> None:
         "--sample", type=int, metavar="N", help="solve the first N problems of --split (or of --dataset)"
     )
     solve.add_argument("--split", default="test", choices=SPLITS, help="generated split for --sample (default: test)")
-    solve.add_argument("--dataset", metavar="FILE", help="JSONL problems (id, task, question, answer)")
+    solve.add_argument("--dataset", metavar="FILE", help=setting_help(GenerateConfig, "dataset"))
     # The graph's own run-time settings, the ones LangGraph Studio shows: one definition for both.
     add_fields(solve, Context)
     solve.add_argument("--json", action="store_true", help="print one JSON trace per line")
@@ -61,7 +62,7 @@ def _problems(args):
         get_task(args.task)
         return [Problem(id="question", task=args.task, question=args.question, answer=args.answer)]
     if args.dataset:
-        problems = load_dataset(args.dataset)
+        problems = load_dataset(args.dataset, examples_task(args.dataset, [args.task]))
         return problems[: args.sample] if args.sample else problems
     problems = get_task(args.task).problems(args.split, args.sample, seed=args.seed or 0)
     if not problems:
