@@ -1,0 +1,64 @@
+"""The stock SQL agent of examples/sql_stock_agent: written without fcdpo, run as it is by `--graph` on the SQL
+task's problems, judged by the task's grader. The model behind it is a scripted server that works like an agent
+with the labelled question: list the tables, read the schema, check and run the gold query, answer its result.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
+from fcdpo.graphs.traces_io import read_traces
+from fcdpo.tasks import get_task
+from tests.fake_openai import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENT = ROOT / "examples" / "sql_stock_agent" / "agent.py"
+TASK = f"{ROOT / 'examples' / 'sql_agent' / 'task.py'}:task_new_templates"
+
+
+def test_the_stock_agent_imports_nothing_of_fcdpo():
+    tree = ast.parse(AGENT.read_text())
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert imported and not [name for name in imported if name and name.split(".")[0] == "fcdpo"]
+
+
+def gold_agent(body):
+    """Replies as an agent that knows each question's gold SQL would, one tool call at a time."""
+    gold = {p.question: p for p in get_task(TASK).problems("train", 10_000)}
+    problem = gold[next(m["content"] for m in body["messages"] if m["role"] == "user")]
+    sql = problem.meta["sql"]
+    done = sum(m["role"] == "tool" for m in body["messages"])
+    if body["model"] == "guesser" or done == 4:
+        return "I do not know." if body["model"] == "guesser" else problem.answer
+    tables = ", ".join(sorted(set(re.findall(r"\b(customers|orders|order_items|products)\b", sql))))
+    name, args = [
+        ("sql_db_list_tables", {"tool_input": ""}),
+        ("sql_db_schema", {"table_names": tables}),
+        ("sql_db_query_checker", {"query": sql}),
+        ("sql_db_query", {"query": sql}),
+    ][done]
+    call = {"id": f"call_{done}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+    return {"role": "assistant", "content": "", "tool_calls": [call]}
+
+
+def test_the_stock_agent_runs_as_it_is_and_the_task_grades_it(tmp_path):
+    config = {"tasks": [TASK], "problems": 4, "samples": 1, "max_steps": 10, "graph": f"{AGENT}:make_agent"}
+    with FakeOpenAI(gold_agent) as server:
+        options = RunOptions(base_url=server.url, timeout=10, progress=False)
+        run_generate(GenerateConfig(model="openai:gold", **config), tmp_path / "gold", options)
+        run_generate(GenerateConfig(model="openai:guesser", **config), tmp_path / "guess", options)
+    gold, guessed = (read_traces(tmp_path / name / "traces.jsonl")[0] for name in ("gold", "guess"))
+    assert [t.verdict for t in gold] == ["correct"] * 4 and [t.verdict for t in guessed] == ["incorrect"] * 4
+    trace = gold[0]
+    assert [s.call["name"] for s in trace.steps] == [
+        "sql_db_list_tables", "sql_db_schema", "sql_db_query_checker", "sql_db_query"]  # fmt: skip
+    assert trace.steps[1].result.startswith("CREATE TABLE") and trace.steps[3].result.startswith("[(")
+    assert trace.messages[0].content.startswith("You are an agent designed to interact with a SQL database.")
+    assert {t["function"]["name"] for t in trace.sampling["tools"]} == {
+        "sql_db_list_tables", "sql_db_schema", "sql_db_query_checker", "sql_db_query"}  # fmt: skip
+    assert guessed[0].steps == [] and guessed[0].status == "finished"  # answered without a query: judged wrong
