@@ -23,6 +23,7 @@ import yaml
 from fcdpo.errors import UserError
 from fcdpo.models import local_weights
 from fcdpo.training.export import PAIRS, load_pairs
+from fcdpo.training.student_format import in_student_format
 from fcdpo.training.train_config import build, resolve
 
 DROP_WARNING = 0.25  # warn when more than this share of pairs would be dropped
@@ -43,11 +44,6 @@ def length_report(dataset, tokenizer, max_length: int | None) -> dict[str, int]:
         elif longest > max_length:
             truncated += 1
     return {"pairs": len(dataset), "dropped": dropped, "truncated": truncated}
-
-
-def has_tool_calls(dataset) -> bool:
-    """Whether any student turn of the pairs is a native tool call (`tool_calls`, not call text)."""
-    return any(turn.get("tool_calls") for row in dataset for side in ("chosen", "rejected") for turn in row[side])
 
 
 def _ids(encoded) -> list[int]:
@@ -102,7 +98,6 @@ def run_train(
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
-    from fcdpo.models.loading import renders_tool_calls
     from fcdpo.training.assistant_loss import AssistantOnlyDPOTrainer, assistant_only_collator
     from fcdpo.training.plots import plot_metrics
 
@@ -121,12 +116,7 @@ def run_train(
     pairs_file = pairs / PAIRS if pairs.is_dir() else pairs
     dataset = load_pairs(pairs_file)
     tokenizer = AutoTokenizer.from_pretrained(path)
-    if has_tool_calls(dataset) and not renders_tool_calls(tokenizer):
-        raise UserError(
-            f"{pairs_file}: the pairs are in native tool-call format, but {student}'s chat template drops tool "
-            "calls (it would train on empty turns); use a student whose template renders them (e.g. "
-            "qwen2.5-coder-0.5b) or pairs generated with --call-format text"
-        )
+    dataset = in_student_format(dataset, tokenizer)  # call text where the template shows no tool calls
     report = length_report(dataset, tokenizer, dpo_config.max_length)
     print(
         f"fcdpo: {report['pairs']} pairs; {report['dropped']} would be dropped (prompt alone ≥ max_length "

@@ -65,7 +65,8 @@ def list_tables(tool_input: str = "") -> str:
 def schema(table_names: str) -> str:
     """Input to this tool is a comma-separated list of tables, output is the schema and sample rows for those
     tables. Be sure that the tables actually exist by calling sql_db_list_tables first!
-    Example Input: table1, table2, table3"""
+    Example Input: table1, table2, table3
+    """
     parts = []
     with _connect() as connection:
         for name in (part.strip() for part in table_names.split(",") if part.strip()):
@@ -82,7 +83,8 @@ def schema(table_names: str) -> str:
 @tool("sql_db_query_checker")
 def check_query(query: str) -> str:
     """Use this tool to double check if your query is correct before executing it. Always use this tool before
-    executing a query with sql_db_query!"""
+    executing a query with sql_db_query!
+    """
     try:
         with _connect() as connection:
             connection.execute(f"EXPLAIN {query}").fetchall()
@@ -96,7 +98,8 @@ def run_query(query: str) -> str:
     """Input to this tool is a detailed and correct SQL query, output is a result from the database. If the query
     is not correct, an error message will be returned. If an error is returned, rewrite the query, check the query,
     and try again. If you encounter an issue with Unknown column 'xxxx' in 'field list', use sql_db_schema to query
-    the correct table fields."""
+    the correct table fields.
+    """
     try:
         with _connect() as connection:
             return str(connection.execute(query).fetchmany(30))
