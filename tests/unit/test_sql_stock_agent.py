@@ -6,18 +6,11 @@ with the labelled question: list the tables, read the schema, check and run the 
 from __future__ import annotations
 
 import ast
-import json
-import re
-from pathlib import Path
 
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.graphs.traces_io import read_traces
-from fcdpo.tasks import get_task
 from tests.fake_openai import FakeOpenAI
-
-ROOT = Path(__file__).resolve().parents[2]
-AGENT = ROOT / "examples" / "sql_stock_agent" / "agent.py"
-TASK = f"{ROOT / 'examples' / 'sql_agent' / 'task.py'}:task_new_templates"
+from tests.stock_agents import AGENT, TASK, gold_agent
 
 
 def test_the_stock_agent_imports_nothing_of_fcdpo():
@@ -25,25 +18,6 @@ def test_the_stock_agent_imports_nothing_of_fcdpo():
     imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert imported and not [name for name in imported if name and name.split(".")[0] == "fcdpo"]
-
-
-def gold_agent(body):
-    """Replies as an agent that knows each question's gold SQL would, one tool call at a time."""
-    gold = {p.question: p for p in get_task(TASK).problems("train", 10_000)}
-    problem = gold[next(m["content"] for m in body["messages"] if m["role"] == "user")]
-    sql = problem.meta["sql"]
-    done = sum(m["role"] == "tool" for m in body["messages"])
-    if body["model"] == "guesser" or done == 4:
-        return "I do not know." if body["model"] == "guesser" else problem.answer
-    tables = ", ".join(sorted(set(re.findall(r"\b(customers|orders|order_items|products)\b", sql))))
-    name, args = [
-        ("sql_db_list_tables", {"tool_input": ""}),
-        ("sql_db_schema", {"table_names": tables}),
-        ("sql_db_query_checker", {"query": sql}),
-        ("sql_db_query", {"query": sql}),
-    ][done]
-    call = {"id": f"call_{done}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
-    return {"role": "assistant", "content": "", "tool_calls": [call]}
 
 
 def test_the_stock_agent_runs_as_it_is_and_the_task_grades_it(tmp_path):
