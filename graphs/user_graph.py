@@ -3,7 +3,7 @@
 `make_agent(model)` takes a LangChain chat model (any spec fcdpo loads: a teacher, `BASE`, `BASE+ADAPTER`, an
 `openai:` URL) and returns a compiled graph whose state has `messages` — a `langchain.agents.create_agent`, a
 `StateGraph` of your own. fcdpo runs it once per problem with the question as the user message and records a
-Trace: what the model saw and said at its last call (your system prompt, your tool schemas, its native
+Trace: what the model saw and said at its longest call (your system prompt, your tool schemas, its native
 `tool_calls` and the tool results: the conversation training scores), one step per tool call, the answer (the
 graph's last AI message, or what a `final_answer` tool returned), and the task's grader's verdict.
 
@@ -140,7 +140,9 @@ def run_user_graph(
     finally:
         pool.shutdown(wait=False)
     seconds = time.perf_counter() - started
-    last = calls.finished[-1] if calls.finished else None
+    # The chain is the model's longest conversation: in a ReAct loop its last call, not a side call (a query
+    # checker asking the model again) that happened later.
+    last = max(reversed(calls.finished), key=lambda call: len(call["input"]), default=None)
     messages = [*last["input"], last["output"]] if last else []
     steps, answer = steps_from_messages(list(final["messages"]) if final else messages)
     if status == "finished" and answer is None:

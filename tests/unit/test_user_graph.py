@@ -106,3 +106,12 @@ def test_a_graph_spec_that_names_nothing_callable_is_one_line(sums):
         GenerateConfig(model="openai:fake", tasks=["math"], dataset=sums, graph=str(AGENT))
     with pytest.raises(UserError, match="runs chat models"):
         GenerateConfig(model="reference", tasks=["math"], dataset=sums, graph=f"{AGENT}:make_agent")
+
+
+def test_a_later_side_call_to_the_model_is_not_taken_for_the_chain(tmp_path, sums):
+    with FakeOpenAI(native_adder) as server:
+        traces = generate(server, sums, tmp_path / "side", graph="make_with_side_call", samples=1)
+    trace = traces[0]
+    assert trace.sampling["model_calls"] == 3  # call, answer, title
+    assert isinstance(trace.messages[0], SystemMessage) and len(trace.messages) == 5
+    assert trace.answer == trace.messages[-1].content  # the agent's answer, not the title
