@@ -201,15 +201,6 @@ def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, An
 
 def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: RunOptions) -> Trace:
     seed = sample_seed(config.seed, problem.id, sample)
-    context = Context(
-        model=config.model,
-        task=problem.task,
-        temperature=config.temperature,
-        top_p=config.top_p,
-        seed=seed,
-        base_url=options.base_url,
-        **config.chain_settings(),
-    )
     if parse_spec(config.model).kind == "solver":
         model = solver_model(config.model, problem, config.call_format)
     else:  # fcdpo's graph retries a failing step itself (below), so the client makes no retries of its own
@@ -235,6 +226,15 @@ def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: 
         )
         trace.sample = sample
         return trace
+    context = Context(
+        model=config.model,
+        task=problem.task,
+        temperature=config.temperature,
+        top_p=config.top_p,
+        seed=seed,
+        base_url=options.base_url,
+        **config.chain_settings(),
+    )
     # Server down, HTTP 500, timeout: the failing step is retried with backoff (the chain so far is kept), then
     # the chain is recorded as failed.
     retry = RetryPolicy(

@@ -9,7 +9,8 @@ graph's last AI message, or what a `final_answer` tool returned), and the task's
 
 A graph that raises or runs past its time is a failed chain with the error, and one that hits the step limit
 an unfinished one: recorded, never lost. A timed-out run's thread cannot be stopped from outside; it finishes
-in the background and its result is dropped.
+in the background and its result is dropped. With LangSmith tracing on, each run is a root run carrying the
+problem id, task and model as metadata, and the verdict as feedback `correct`, as fcdpo's own graph does.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import inspect
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -31,6 +33,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langgraph.errors import GraphRecursionError
 
 from fcdpo.errors import UserError
+from fcdpo.graphs.run import send_verdict
 from fcdpo.models.local_chat import message_text
 from fcdpo.tasks import get_task
 from fcdpo.tasks.registry import load_object
@@ -124,7 +127,14 @@ def run_user_graph(
     calls = ModelCalls()
     started = time.perf_counter()
     status, error, final = "finished", None, None
-    config = {"callbacks": [calls], "recursion_limit": 2 * max_steps + 1, "run_name": f"graph {problem.task}"}
+    run_id = uuid.uuid4()  # the root run's id in LangSmith (when tracing is on), for the verdict's feedback
+    config = {
+        "callbacks": [calls],
+        "recursion_limit": 2 * max_steps + 1,
+        "run_name": f"graph {problem.task}",
+        "run_id": run_id,
+        "metadata": {"problem_id": problem.id, "task": problem.task, "model": spec},
+    }
     pool = ThreadPoolExecutor(max_workers=1)
     try:
         future = pool.submit(lambda: make_agent(model).invoke({"messages": [("user", problem.question)]}, config))
@@ -153,13 +163,15 @@ def run_user_graph(
     for call in calls.finished:
         for key in usage:
             usage[key] += (call["output"].usage_metadata or {}).get(key, 0)
+    verdict = "correct" if right else "incorrect" if problem.answer is not None else "unknown"
+    send_verdict(run_id, verdict)
     return Trace(
         problem=problem,
         model=spec,
         messages=messages,
         steps=steps,
         answer=answer,
-        verdict="correct" if right else "incorrect" if problem.answer is not None else "unknown",
+        verdict=verdict,
         status=status,
         sampling={
             **(sampling or {}),

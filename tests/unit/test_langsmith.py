@@ -8,10 +8,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.fake_openai import FakeOpenAI, sum_solver
+from tests.fake_openai import FakeOpenAI, native_adder, sum_solver
 from tests.langsmith_recorder import LangSmithRecorder
 
 half_right = sum_solver(lambda body, a: a == 1)  # wrong on the problem with A = 1
@@ -131,3 +132,30 @@ def test_export_without_an_endpoint_writes_the_examples_file(tmp_path):
     out = export(tmp_path, {})
     assert "no LangSmith endpoint configured" in out
     assert len((tmp_path / "p" / "langsmith-examples.jsonl").read_text().splitlines()) == 1
+
+
+def test_a_users_graph_run_is_one_root_run_with_its_verdict_as_feedback(sums, tmp_path):
+    """`generate --graph`: the user's graph traced as it runs, the chain's verdict sent as feedback."""
+    agent = Path(__file__).resolve().parents[1] / "fixtures" / "calculator_agent.py"
+    with FakeOpenAI(native_adder) as server, LangSmithRecorder() as recorder:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LANGSMITH_", "LANGCHAIN_"))}
+        env.update(LANGSMITH_ENDPOINT=recorder.url, LANGSMITH_API_KEY="test-key", LANGSMITH_TRACING="true")
+        result = subprocess.run(
+            [sys.executable, "-m", "fcdpo.cli", "generate", "--graph", f"{agent}:make_agent", "--model",
+             "openai:fake", "--base-url", server.url, "--dataset", sums, "--task", "math", "--samples", "1",
+             "--out", str(tmp_path / "t")],
+            capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    roots = {run_id: run for run_id, run in recorder.runs.items() if run.get("name") == "graph math"}
+    assert len(roots) == 2 and not any(run.get("parent_run_id") for run in roots.values())
+    problems = {run["extra"]["metadata"]["problem_id"]: run_id for run_id, run in roots.items()}
+    assert set(problems) == {"s0", "s1"}
+    scores = {f["run_id"]: f["score"] for f in recorder.feedback if f["key"] == "correct"}
+    # native_adder answers one too high on odd seeds: each score is the verdict of that chain.
+    verdicts = {
+        json.loads(line)["id"]: json.loads(line)["verdict"] for line in (tmp_path / "t" / "traces.jsonl").open()
+    }
+    assert {problem: scores[run_id] for problem, run_id in problems.items()} == {
+        problem: float(verdict == "correct") for problem, verdict in verdicts.items()
+    }
