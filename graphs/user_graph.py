@@ -71,16 +71,16 @@ class ModelCalls(BaseCallbackHandler):
     def __init__(self) -> None:
         self.started: dict[Any, dict[str, Any]] = {}
         self.finished: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     def on_chat_model_start(self, serialized, messages, *, run_id, invocation_params=None, **kwargs) -> None:
         """Keep the call's input and the tools bound to it (`bind_tools` puts them in the invocation params)."""
-        with self._lock:
+        with self.lock:
             self.started[run_id] = {"input": list(messages[0]), "tools": (invocation_params or {}).get("tools")}
 
     def on_llm_end(self, response, *, run_id, **kwargs) -> None:
         """Keep the reply beside its input."""
-        with self._lock:
+        with self.lock:
             call = self.started.pop(run_id, None)
             if call is not None and response.generations and response.generations[0]:
                 self.finished.append({**call, "output": response.generations[0][0].message})
@@ -152,15 +152,18 @@ def run_user_graph(
     seconds = time.perf_counter() - started
     # The chain is the model's longest conversation: in a ReAct loop its last call, not a side call (a query
     # checker asking the model again) that happened later.
-    last = max(reversed(calls.finished), key=lambda call: len(call["input"]), default=None)
+    with calls.lock:  # a timed-out graph may still be calling its model
+        finished = list(calls.finished)
+    last = max(reversed(finished), key=lambda call: len(call["input"]), default=None)
     messages = [*last["input"], last["output"]] if last else []
-    steps, answer = steps_from_messages(list(final["messages"]) if final else messages)
+    state = final.get("messages") if isinstance(final, dict) else None
+    steps, answer = steps_from_messages(list(state) if state else messages)
     if status == "finished" and answer is None:
         status = "unfinished"  # the graph ended without an answer
     task = get_task(problem.task)
     right = status == "finished" and problem.answer is not None and task.check(answer, problem.answer, problem)
     usage = {"input_tokens": 0, "output_tokens": 0}
-    for call in calls.finished:
+    for call in finished:
         for key in usage:
             usage[key] += (call["output"].usage_metadata or {}).get(key, 0)
     verdict = "correct" if right else "incorrect" if problem.answer is not None else "unknown"
@@ -178,8 +181,9 @@ def run_user_graph(
             "call_format": "native",
             "source": "graph",
             "tools": last["tools"] if last else None,
-            "prompt_turns": len(calls.finished[0]["input"]) if calls.finished else 0,
-            "model_calls": len(calls.finished),
+            # The prompt: what opens the conversation before the model's first turn.
+            "prompt_turns": next((i for i, m in enumerate(messages) if isinstance(m, AIMessage)), 0),
+            "model_calls": len(finished),
         },
         usage=usage,
         seconds=round(seconds, 3),
