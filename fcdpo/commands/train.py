@@ -9,6 +9,7 @@ hence this thin mapping. Importing TRL takes seconds, so the CLI adds these flag
 from __future__ import annotations
 
 import argparse
+import types
 import typing
 from enum import Enum
 from typing import Any
@@ -85,9 +86,10 @@ def add_trainer_fields(train: argparse.ArgumentParser) -> None:
 
 def _value_type(kind: Any):
     """bool, int, float or str where the field is one of them (or optional); else a YAML value (`[q, v]`)."""
-    members = [k for k in typing.get_args(kind) or [kind] if k is not type(None)]
     if typing.get_origin(kind) is typing.Literal:
-        return type(members[0])
+        return type(typing.get_args(kind)[0])
+    union = typing.get_origin(kind) in (typing.Union, types.UnionType)
+    members = [k for k in (typing.get_args(kind) if union else [kind]) if k is not type(None)]
     plain = [k for k in members if not (isinstance(k, type) and issubclass(k, Enum))]  # `SchedulerType | str`
     if len(plain) == 1 and plain[0] in (bool, int, float, str):
         return plain[0]
@@ -95,12 +97,11 @@ def _value_type(kind: Any):
 
 
 def _choices(kind: Any) -> list[Any] | None:
-    args = [k for k in typing.get_args(kind) if k is not type(None)]
-    literal = kind if typing.get_origin(kind) is typing.Literal else None
-    literal = literal or next((k for k in args if typing.get_origin(k) is typing.Literal), None)
-    if literal is not None and len(args) <= 1:
-        return list(typing.get_args(literal))
-    return None
+    """The values a `Literal` field (or an optional one) allows."""
+    members = [k for k in typing.get_args(kind) if k is not type(None)] if typing.get_origin(kind) else []
+    if typing.get_origin(kind) is not typing.Literal and len(members) == 1:
+        kind = members[0]
+    return list(typing.get_args(kind)) if typing.get_origin(kind) is typing.Literal else None
 
 
 def yaml_value(text: str) -> Any:

@@ -62,7 +62,8 @@ def test_every_dpo_and_lora_field_is_a_train_flag_with_the_libraries_help(capsys
 
 def test_train_flags_override_the_fields_they_name_and_nothing_else():
     args = _train("--lr", "0.001", "--lora-r", "4", "--precompute-ref", "--no-activation-checkpointing",
-                  "--lora-target-modules", "[q_proj, v_proj]", "--lr-scheduler-type", "cosine")  # fmt: skip
+                  "--lora-target-modules", "[q_proj, v_proj]", "--lr-scheduler-type", "cosine",
+                  "--loss-type", "[sigmoid, sft]", "--lora-bias", "lora_only")  # fmt: skip
     given = overrides(args)
     assert given == {
         "dpo": {
@@ -70,8 +71,9 @@ def test_train_flags_override_the_fields_they_name_and_nothing_else():
             "precompute_ref_log_probs": True,
             "activation_checkpointing": False,
             "lr_scheduler_type": "cosine",
+            "loss_type": ["sigmoid", "sft"],
         },
-        "lora": {"r": 4, "target_modules": ["q_proj", "v_proj"]},
+        "lora": {"r": 4, "target_modules": ["q_proj", "v_proj"], "bias": "lora_only"},
     }
     settings = resolve(None, given)
     assert settings["dpo"]["learning_rate"] == 0.001 and settings["lora"]["r"] == 4
@@ -84,3 +86,6 @@ def test_a_bad_train_flag_value_is_one_line(capsys):
         _train("--lora-r", "four")
     assert exc.value.code == 2
     assert "--lora-r: invalid int value: 'four'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        _train("--lora-bias", "some")  # LoraConfig's Literal['none', 'all', 'lora_only']
+    assert "--lora-bias: invalid choice: 'some'" in capsys.readouterr().err
