@@ -8,6 +8,7 @@ unknown key or a value of the wrong type stops with a message naming it.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,6 @@ def _classes():
 
 def trainer_fields() -> list[tuple[str, dataclasses.Field, Any]]:
     """(section, field, type) of every DPOConfig and LoraConfig field a user may set (imports TRL: seconds)."""
-    import typing
-
     found = []
     for section, cls in _classes().items():
         hints = typing.get_type_hints(cls)

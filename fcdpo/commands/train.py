@@ -58,7 +58,7 @@ def add_parser(commands) -> None:
 
 
 def add_trainer_fields(train: argparse.ArgumentParser) -> None:
-    """One flag per DPOConfig / LoraConfig field; a flag given lands in `args.overrides[section][field]`."""
+    """One flag per DPOConfig / LoraConfig field; the flags given are what `overrides(args)` returns."""
     from fcdpo.training.train_config import defaults, trainer_fields
 
     ours = defaults()
