@@ -60,24 +60,18 @@ def test_documented_command_parses(doc, line, capsys):
         assert exc.code == 0, f"{doc}: `{line}`: {capsys.readouterr().err.strip()}"
 
 
-# `git show COMMIT:PATH > x.yaml && fcdpo pipeline --config x.yaml`, or `git checkout COMMIT && fcdpo pipeline
-# --config PATH` (the preset needs that commit's code); NAME.yaml is a placeholder.
-RETIRED = re.compile(
-    r"git show ([0-9a-f]{7,40}):([a-z0-9_/.-]+\.yaml)"
-    r"|git checkout ([0-9a-f]{7,40}) && fcdpo pipeline --config\s+([a-z0-9_/.-]+\.yaml)"
-)
+# A retired preset is named as "preset `PATH` at commit COMMIT": the commit whose code runs it.
+RETIRED = re.compile(r"preset `(configs/[a-z0-9_/.-]+\.yaml)` at commit ([0-9a-f]{7,40})")
 
 
 def test_every_retired_preset_the_docs_restore_is_in_the_history():
-    """Each command that restores a retired preset from a commit finds the file it names there."""
+    """Each retired preset the docs name is in the history at the commit they give."""
     import subprocess
 
     shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True)
     if shallow.returncode != 0 or shallow.stdout.strip() != "false":
         pytest.skip("needs the project's git history")
-    named = {
-        tuple(part for part in match.groups() if part) for path in DOCS for match in RETIRED.finditer(path.read_text())
-    }
+    named = {match.groups()[::-1] for path in DOCS for match in RETIRED.finditer(path.read_text())}
     assert named
     for commit, path in sorted(named):
         found = subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=ROOT, capture_output=True)
