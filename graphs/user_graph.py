@@ -61,8 +61,11 @@ def graph_source_hash(spec: str) -> str:
     """sha256 of the graph's source file: chains of another version of the graph are another experiment."""
     found = load_graph_factory(spec)
     where = spec.rpartition(":")[0]
-    source = Path(where).read_bytes() if where.endswith(".py") else inspect.getsource(sys.modules[found.__module__])
-    return hashlib.sha256(source if isinstance(source, bytes) else source.encode()).hexdigest()[:16]
+    if where.endswith(".py"):
+        source = Path(where).read_bytes()
+    else:
+        source = inspect.getsource(sys.modules[found.__module__]).encode()
+    return hashlib.sha256(source).hexdigest()[:16]
 
 
 class ModelCalls(BaseCallbackHandler):
