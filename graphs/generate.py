@@ -37,6 +37,7 @@ from fcdpo.graphs.traces_io import TRACES, TraceWriter, read_traces, repair_tail
 from fcdpo.graphs.user_graph import GRAPH_HELP, graph_source_hash, load_graph_factory, run_user_graph
 from fcdpo.models import DEFAULT_MODEL, load_chat_model, parse_spec
 from fcdpo.models.reference import solver_model
+from fcdpo.models.specs import SOLVERS
 from fcdpo.tasks import DEFAULT_TASKS, SPLITS, get_task
 from fcdpo.tasks.dataset import dataset_sha256, load_dataset
 from fcdpo.tasks.langsmith_dataset import is_langsmith
@@ -89,7 +90,7 @@ class GenerateConfig(ChainSettings):
             raise UserError(f"--temperature must be >= 0, got {self.temperature}")
         if self.dataset:
             self.dataset_sha256 = dataset_sha256(self.dataset)
-        if self.graph and parse_spec(self.model).kind == "solver":
+        if self.graph and self.model in SOLVERS:
             raise UserError(f"--graph runs chat models; {self.model!r} writes chains of fcdpo's own graph")
         # Part of the config, so a run dir never mixes chains of another prompt or parser (see graphs/fingerprint.py)
         # or of another version of the user's graph.

@@ -25,7 +25,9 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from fcdpo.errors import UserError
+from fcdpo.models.specs import SOLVERS
 from fcdpo.tasks import get_task
+from fcdpo.tasks.registry import load_object
 from fcdpo.tools.base import Signature
 from fcdpo.tools.protocol import Call, parse_call
 from fcdpo.types import Problem
@@ -47,8 +49,15 @@ def _native_reply(call_text: str, signatures: dict[str, Signature], index: int) 
 
 def solver_model(spec: str, problem: Problem, call_format: str = "text") -> BaseChatModel:
     """A chat model that replies with the calls of `problem`'s gold chain (`reference`) or of the task's scripted
-    policy (`scripted`), one per turn, in `call_format`.
+    policy (`scripted`), one per turn, in `call_format`; or the one your `FILE.py:NAME` returns for `problem`.
     """
+    if spec not in SOLVERS:  # FILE.py:NAME, the user's own program
+        model = load_object(spec, "model")(problem)
+        if not isinstance(model, BaseChatModel):
+            raise UserError(
+                f"model spec {spec!r}: expected a chat model for problem {problem.id}, got {type(model).__name__}"
+            )
+        return model
     task = get_task(problem.task)
     calls = task.reference_calls(problem) if spec == "reference" else task.scripted_calls(problem)
     if calls is None:

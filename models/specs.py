@@ -12,12 +12,16 @@
 - `reference`: no model — the task's own solver writes the gold chain of each generated problem
   (a perfect teacher, see `fcdpo.models.reference`; generate, eval and pipeline only);
 - `scripted`: no model — the task's scripted policy, a fixed program that drives the tools from the
-  question alone (a baseline a tuned student should beat; tasks that declare one).
+  question alone (a baseline a tuned student should beat; tasks that declare one);
+- `FILE.py:NAME`: no model — your own program: `NAME(problem)` returns the chat model that answers that
+  problem, e.g. one replaying a demonstration in your graph's tools from the problem's labels (gold
+  demonstrations as the teacher of `--graph`; generate, eval and pipeline only).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +33,7 @@ from fcdpo.models.registry import MODELS, gguf_path, pull
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 REFERENCE = "reference"
 SOLVERS = (REFERENCE, "scripted")  # specs that are a task's own program, not a model
+PROGRAM = re.compile(r"\S+\.py:\w+")  # FILE.py:NAME, the user's own solver
 BACKENDS = ("transformers", "llamacpp")
 
 
@@ -36,7 +41,7 @@ BACKENDS = ("transformers", "llamacpp")
 class ModelSpec:
     """A parsed model spec."""
 
-    kind: str  # "packaged", "hf", "openai" or "solver" (`reference`, `scripted`)
+    kind: str  # "packaged", "hf", "openai" or "solver" (`reference`, `scripted`, `FILE.py:NAME`)
     target: str  # packaged name, path / hub id, or served model name
     adapter: str | None = None
     backend: str = "transformers"
@@ -49,7 +54,7 @@ def parse_spec(spec: str) -> ModelSpec:
     adapter = adapter.strip() or None
     if adapter is not None and not (Path(adapter) / "adapter_config.json").is_file():
         raise UserError(f"model spec {spec!r}: adapter dir {adapter!r} has no adapter_config.json")
-    if base in SOLVERS:
+    if base in SOLVERS or PROGRAM.fullmatch(base):
         if adapter:
             raise UserError(f"model spec {spec!r}: the {base} solver takes no adapter")
         return ModelSpec("solver", base)
@@ -72,7 +77,7 @@ def parse_spec(spec: str) -> ModelSpec:
         return ModelSpec("packaged", base, adapter, backend)
     raise UserError(
         f"unknown model spec {spec!r}; use a packaged name ({', '.join(MODELS)}), hf:PATH_OR_ID, openai:MODEL, "
-        "SPEC+ADAPTER_DIR, reference or scripted"
+        "SPEC+ADAPTER_DIR, reference, scripted or FILE.py:NAME"
     )
 
 
