@@ -73,6 +73,11 @@ def load_tasks(specs: list[str]) -> None:
 
 def load_object(spec: str, what: str = "task") -> object:
     """The object `FILE.py:NAME` or `module.path:NAME` names (a task, or a user's graph factory: `what`)."""
+    with _lock:  # the parallel chains of a run ask at once: one import, which nobody sees half done
+        return _load_object(spec, what)
+
+
+def _load_object(spec: str, what: str) -> object:
     where, _, attribute = spec.rpartition(":")
     if where.endswith(".py"):
         path = Path(where)

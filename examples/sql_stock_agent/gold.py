@@ -30,8 +30,8 @@ class Demonstration(GenericFakeChatModel):
         return self.bind(tools=[convert_to_openai_tool(tool) for tool in tools])
 
 
-def demonstrate(problem) -> Demonstration:
-    """The gold chain of `problem` (its `sql` and `answer` labels) as a chat model for the stock agent."""
+def gold_replies(problem) -> list[AIMessage]:
+    """The agent's replies in the gold chain of `problem` (its `sql` and `answer` labels), one per turn."""
     sql = problem.meta["sql"]
     tables = [name for name in list_tables.invoke("").split(", ") if re.search(rf"\b{re.escape(name)}\b", sql)]
     calls = [
@@ -40,8 +40,10 @@ def demonstrate(problem) -> Demonstration:
         ("sql_db_query_checker", {"query": sql}),
         ("sql_db_query", {"query": sql}),
     ]
-    replies = [
-        AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"call_{i}"}])
-        for i, (name, args) in enumerate(calls)
-    ]
-    return Demonstration(messages=iter([*replies, AIMessage(problem.answer)]))
+    replies = [AIMessage("", tool_calls=[{"name": n, "args": a, "id": f"call_{i}"}]) for i, (n, a) in enumerate(calls)]
+    return [*replies, AIMessage(problem.answer)]
+
+
+def demonstrate(problem) -> Demonstration:
+    """The gold chain of `problem` as a chat model for the stock agent."""
+    return Demonstration(messages=iter(gold_replies(problem)))

@@ -9,8 +9,9 @@ import ast
 
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.graphs.traces_io import read_traces
+from fcdpo.training.pairs import PairSettings, make_pairs
 from tests.fake_openai import FakeOpenAI
-from tests.stock_agents import AGENT, TASK, gold_agent
+from tests.stock_agents import AGENT, GOLD, TASK, gold_agent
 
 
 def test_the_stock_agent_imports_nothing_of_fcdpo():
@@ -36,3 +37,23 @@ def test_the_stock_agent_runs_as_it_is_and_the_task_grades_it(tmp_path):
     assert {t["function"]["name"] for t in trace.sampling["tools"]} == {
         "sql_db_list_tables", "sql_db_schema", "sql_db_query_checker", "sql_db_query"}  # fmt: skip
     assert guessed[0].steps == [] and guessed[0].status == "finished"  # answered without a query: judged wrong
+
+
+def test_gold_demonstrations_as_the_teacher_through_a_program_spec(tmp_path):
+    """`--model FILE.py:NAME` puts the user's program in the agent's seat: the gold chains it writes are right,
+    carry the agent's tool schemas (as a model's chains do) and export as chosen against the guesser's rejected.
+    """
+    config = {"tasks": [TASK], "problems": 3, "samples": 1, "max_steps": 10, "graph": f"{AGENT}:make_agent"}
+    run_generate(GenerateConfig(model=f"{GOLD}:demonstrate", **config), tmp_path / "gold", RunOptions(progress=False))
+    with FakeOpenAI(gold_agent) as server:
+        options = RunOptions(base_url=server.url, timeout=10, progress=False)
+        run_generate(GenerateConfig(model="openai:guesser", **config), tmp_path / "guess", options)
+    gold = read_traces(tmp_path / "gold" / "traces.jsonl")[0]
+    assert [t.verdict for t in gold] == ["correct"] * 3
+    assert [s.call["name"] for s in gold[0].steps][-1] == "sql_db_query" and gold[0].sampling["prompt_turns"] == 2
+    assert {t["function"]["name"] for t in gold[0].sampling["tools"]} >= {"sql_db_query", "sql_db_schema"}
+    guessed = read_traces(tmp_path / "guess" / "traces.jsonl")[0]
+    pairs = make_pairs(gold, PairSettings(), rejected_traces=guessed).pairs
+    assert len(pairs) == 3
+    assert sorted(p["chosen"][-1]["content"] for p in pairs) == sorted(t.answer for t in gold)
+    assert all(p["rejected"][-1]["content"] == "I do not know." for p in pairs)

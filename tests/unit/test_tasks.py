@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import pytest
@@ -13,6 +14,7 @@ from fcdpo.tasks import get_task, split_of
 from fcdpo.tasks.dataset import load_dataset
 from fcdpo.tasks.math import MathTask, solve_steps
 from fcdpo.tasks.math_templates import TEMPLATES, Ref
+from fcdpo.tasks.registry import load_object
 from fcdpo.types import Problem
 
 
@@ -119,3 +121,12 @@ def test_dataset_loads_and_reports_bad_lines(tmp_path):
     assert [get_task("logic").check("false", p.answer) for p in load_dataset(good)] == [True, False]
     with pytest.raises(UserError, match="no such file"):
         load_dataset(tmp_path / "missing.jsonl")
+
+
+def test_a_file_loaded_by_many_threads_at_once_is_imported_once(tmp_path):
+    """The parallel chains of a run load the user's file together: none may see it half imported."""
+    source = tmp_path / "slow.py"
+    source.write_text("import time\ntime.sleep(0.2)\nIMPORTS = []\nIMPORTS.append(1)\ndef make(): return IMPORTS\n")
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(lambda _: load_object(f"{source}:make", "model"), range(8)))
+    assert all(f is found[0] for f in found) and found[0]() == [1]
