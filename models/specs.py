@@ -120,7 +120,7 @@ def load_chat_model(
     parsed = parse_spec(spec)
     if parsed.kind == "solver":
         raise UserError(
-            f"model spec {spec!r} is the task's own program, so it needs the problem: use it with generate, eval "
+            f"model spec {spec!r} is a program that answers one problem at a time: use it with generate, eval "
             "or pipeline"
         )
     if parsed.kind == "openai":

@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from fcdpo.errors import UserError
-from fcdpo.models import ModelSpec, parse_spec, registry
+from fcdpo.models import ModelSpec, load_chat_model, parse_spec, registry
+from fcdpo.models.reference import solver_model
+from fcdpo.types import Problem
 
 PARTS = [b"GGUF-part-one|", b"part-two"]
 
@@ -78,6 +80,7 @@ def test_parse_spec(tmp_path):
     assert parse_spec("openai:gpt-4o-mini") == ModelSpec("openai", "gpt-4o-mini")
     assert parse_spec("reference") == ModelSpec("solver", "reference")
     assert parse_spec("scripted") == ModelSpec("solver", "scripted")
+    assert parse_spec("my_dir/gold.py:demonstrate") == ModelSpec("solver", "my_dir/gold.py:demonstrate")
     assert parse_spec(f"qwen2.5-coder-0.5b+{adapter}") == ModelSpec("packaged", "qwen2.5-coder-0.5b", str(adapter))
     assert parse_spec(f"qwen2.5-coder-0.5b@llamacpp+{adapter}") == ModelSpec(
         "packaged", "qwen2.5-coder-0.5b", str(adapter), "llamacpp"
@@ -90,6 +93,7 @@ def test_parse_spec(tmp_path):
         "openai:": "needs a model name",
         f"openai:x+{adapter}": "adapters need a local model",
         f"reference+{adapter}": "takes no adapter",
+        f"gold.py:demonstrate+{adapter}": "takes no adapter",
         "smollm2-135m+/nonexistent": "no adapter_config.json",
         "smollm2-135m@vllm": "unknown backend 'vllm'",
         "hf:/models/x@llamacpp": "llama.cpp reads GGUF weights",
@@ -112,3 +116,22 @@ def test_concurrent_pulls_fetch_once(fake_model):
     assert len(fetches) == 1
     assert len(set(paths)) == 1
     assert registry.gguf_path(fake_model.name).read_bytes() == b"".join(PARTS)
+
+
+def test_a_program_spec_answers_each_problem_with_the_model_it_returns(tmp_path):
+    """`FILE.py:NAME` is the user's program in the model's seat: NAME(problem) gives that problem's chat model."""
+    program = tmp_path / "gold.py"
+    program.write_text(
+        "from langchain_core.language_models.fake_chat_models import GenericFakeChatModel\n"
+        "from langchain_core.messages import AIMessage\n"
+        "def demonstrate(problem):\n"
+        "    return GenericFakeChatModel(messages=iter([AIMessage(problem.answer)]))\n"
+        "def broken(problem):\n"
+        "    return problem.answer\n"
+    )
+    problem = Problem(id="p1", task="math", question="What is 2 + 2?", answer="4")
+    assert solver_model(f"{program}:demonstrate", problem).invoke("hi").content == "4"
+    with pytest.raises(UserError, match="expected a chat model for problem p1, got str"):
+        solver_model(f"{program}:broken", problem)
+    with pytest.raises(UserError, match="answers one problem at a time"):
+        load_chat_model(f"{program}:demonstrate")

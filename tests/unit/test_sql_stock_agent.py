@@ -9,6 +9,7 @@ import ast
 
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.graphs.traces_io import read_traces
+from fcdpo.tasks.registry import load_object
 from fcdpo.training.pairs import PairSettings, make_pairs
 from tests.fake_openai import FakeOpenAI
 from tests.stock_agents import AGENT, GOLD, TASK, gold_agent
@@ -57,3 +58,23 @@ def test_gold_demonstrations_as_the_teacher_through_a_program_spec(tmp_path):
     assert len(pairs) == 3
     assert sorted(p["chosen"][-1]["content"] for p in pairs) == sorted(t.answer for t in gold)
     assert all(p["rejected"][-1]["content"] == "I do not know." for p in pairs)
+
+
+def test_chain_reading_tells_a_derived_answer_from_a_call_written_as_text(tmp_path):
+    """read_chains.py reads what the model did from the messages: the gold chain followed the agent's prompt and
+    answered what its query returned; a reply holding a call the agent cannot run called no tool.
+    """
+    summary = load_object(f"{AGENT.parent / 'read_chains.py'}:summary", "script")
+    config = {"tasks": [TASK], "problems": 2, "samples": 1, "max_steps": 10, "graph": f"{AGENT}:make_agent"}
+    run_generate(GenerateConfig(model=f"{GOLD}:demonstrate", **config), tmp_path / "gold", RunOptions(progress=False))
+    as_text = '{"name": "sql_db_list_tables", "arguments": ""}'  # what the untuned 0.5B student writes
+    with FakeOpenAI(lambda body: as_text) as server:
+        options = RunOptions(base_url=server.url, timeout=10, progress=False)
+        run_generate(GenerateConfig(model="openai:student", **config), tmp_path / "text", options)
+    gold, text = (read_traces(tmp_path / name / "traces.jsonl")[0] for name in ("gold", "text"))
+    read = summary([*gold, *text])
+    assert (
+        read["right, answer from a query that read data"] == "2/4" and read["right, answer no query returned"] == "0/4"
+    )
+    assert read["  ...wrote a call as text instead"] == "2/4" and read["listed the tables first"] == "2/4"
+    assert read["checked the query before running it"] == "2/4" and read["steps"] == {0: 2, 4: 2}
