@@ -130,3 +130,18 @@ def test_a_file_loaded_by_many_threads_at_once_is_imported_once(tmp_path):
     with ThreadPoolExecutor(8) as pool:
         found = list(pool.map(lambda _: load_object(f"{source}:make", "model"), range(8)))
     assert all(f is found[0] for f in found) and found[0]() == [1]
+
+
+def test_math_calculator_writes_each_template_as_one_formula_that_computes_its_answer():
+    """The calculator protocol's gold chains: one `calculate` per problem, equal to the template's answer, on the
+    same questions and split as math-new-templates (only the tools differ).
+    """
+    calculator, per_operation = get_task("math-calculator"), get_task("math-new-templates")
+    for split in ("train", "test"):
+        problems = calculator.problems(split, 300)
+        assert [p.question for p in problems] == [p.question for p in per_operation.problems(split, 300)]
+        for problem in problems:
+            call, answer = calculator.reference_calls(problem)
+            assert call.startswith('calculate(expression="') and calculator.check(answer[20:-1], problem.answer)
+    assert {p.meta["template"] for p in calculator.problems("train", 300)} <= set(TEMPLATES)
+    assert [f.name for f in calculator.all_functions()][0] == "calculate"
