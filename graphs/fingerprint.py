@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fcdpo.graphs import nodes, prompts
 from fcdpo.tasks import get_task, logic_cite, logic_lookup, logic_passage, logic_sentences
-from fcdpo.tools import arithmetic, base, control, logic, numbers, protocol
+from fcdpo.tools import arithmetic, base, calculator, control, logic, numbers, protocol
 
 CHAIN_CODE = (
     prompts,
@@ -23,6 +23,7 @@ CHAIN_CODE = (
     base,
     control,
     arithmetic,
+    calculator,
     logic,
     numbers,
     logic_cite,

@@ -34,10 +34,16 @@ from fcdpo.graphs import Context, build_graph, solve
 from fcdpo.graphs.context import BASE_URL_HELP, ChainSettings
 from fcdpo.graphs.fingerprint import chain_fingerprint, code_version
 from fcdpo.graphs.traces_io import TRACES, TraceWriter, read_traces, repair_tail
-from fcdpo.graphs.user_graph import GRAPH_HELP, graph_source_hash, load_graph_factory, run_user_graph
+from fcdpo.graphs.user_graph import (
+    GRAPH_HELP,
+    graph_source_hash,
+    load_graph_factory,
+    source_file_hash,
+    run_user_graph,
+)
 from fcdpo.models import DEFAULT_MODEL, load_chat_model, parse_spec
 from fcdpo.models.reference import solver_model
-from fcdpo.models.specs import SOLVERS
+from fcdpo.models.specs import PROGRAM, SOLVERS
 from fcdpo.tasks import DEFAULT_TASKS, SPLITS, get_task
 from fcdpo.tasks.dataset import dataset_sha256, load_dataset
 from fcdpo.tasks.langsmith_dataset import is_langsmith
@@ -97,6 +103,8 @@ class GenerateConfig(ChainSettings):
         self.fingerprint = chain_fingerprint(self.tasks)
         if self.graph:
             self.fingerprint = f"{self.fingerprint}-graph-{graph_source_hash(self.graph)}"
+        if PROGRAM.fullmatch(self.model):  # the user's program in the model's seat: its version, too
+            self.fingerprint = f"{self.fingerprint}-model-{source_file_hash(self.model)}"
 
 
 @dataclass

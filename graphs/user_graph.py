@@ -60,12 +60,19 @@ def load_graph_factory(spec: str) -> Callable[[BaseChatModel], Any]:
 def graph_source_hash(spec: str) -> str:
     """sha256 of the graph's source file: chains of another version of the graph are another experiment."""
     found = load_graph_factory(spec)
-    where = spec.rpartition(":")[0]
-    if where.endswith(".py"):
-        source = Path(where).read_bytes()
-    else:
-        source = inspect.getsource(sys.modules[found.__module__]).encode()
-    return hashlib.sha256(source).hexdigest()[:16]
+    if spec.rpartition(":")[0].endswith(".py"):
+        return source_file_hash(spec)
+    return hashlib.sha256(inspect.getsource(sys.modules[found.__module__]).encode()).hexdigest()[:16]
+
+
+def source_file_hash(spec: str) -> str:
+    """sha256 of the file a `FILE.py:NAME` spec names (a graph, a program in the model's seat): another version of
+    it writes other chains.
+    """
+    where = Path(spec.rpartition(":")[0])
+    if not where.is_file():
+        raise UserError(f"{spec}: no such file {where}")
+    return hashlib.sha256(where.read_bytes()).hexdigest()[:16]
 
 
 class ModelCalls(BaseCallbackHandler):

@@ -116,3 +116,23 @@ def test_a_later_side_call_to_the_model_is_not_taken_for_the_chain(tmp_path, sum
     assert trace.sampling["model_calls"] == 3  # call, answer, title
     assert isinstance(trace.messages[0], SystemMessage) and len(trace.messages) == 5
     assert trace.answer == trace.messages[-1].content  # the agent's answer, not the title
+
+
+def test_another_version_of_the_graph_or_of_the_program_in_the_models_seat_is_another_run(tmp_path, sums):
+    """A run dir never mixes chains of two versions of the user's graph file, or of a `FILE.py:NAME` demonstrator."""
+    graph, program = tmp_path / "agent.py", tmp_path / "gold.py"
+    graph.write_text(AGENT.read_text())
+    program.write_text("def demonstrate(problem):\n    return None\n")
+
+    def fingerprint():
+        return GenerateConfig(
+            model=f"{program}:demonstrate", tasks=["math"], dataset=sums, graph=f"{graph}:make_agent"
+        ).fingerprint
+
+    first = fingerprint()
+    program.write_text("def demonstrate(problem):\n    return None  # another version\n")
+    second = fingerprint()
+    graph.write_text(AGENT.read_text() + "\n# another version\n")
+    assert len({first, second, fingerprint()}) == 3
+    with pytest.raises(UserError, match="no such file"):
+        GenerateConfig(model=f"{tmp_path / 'missing.py'}:demonstrate", tasks=["math"], dataset=sums)
