@@ -38,8 +38,8 @@ from fcdpo.graphs.user_graph import (
     GRAPH_HELP,
     graph_source_hash,
     load_graph_factory,
-    source_file_hash,
     run_user_graph,
+    source_file_hash,
 )
 from fcdpo.models import DEFAULT_MODEL, load_chat_model, parse_spec
 from fcdpo.models.reference import solver_model
