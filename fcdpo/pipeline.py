@@ -308,12 +308,12 @@ def exit_with_parent(parent: int) -> None:
 
 def eval_settings(config: PipelineConfig) -> EvalSettings:
     """The eval: section as settings; models are evaluated with the prompt the student was trained on
-    (generate.call_format and generate.without_examples) unless the eval: section says otherwise.
+    (generate's call_format, without_examples and think_first) unless the eval: section says otherwise.
     """
     ev = {k: v for k, v in config.eval.items() if k not in ("models", "datasets")}
     ev["graph"] = config.graph
-    ev.setdefault("call_format", config.generate.get("call_format", "text"))
-    ev.setdefault("without_examples", config.generate.get("without_examples", False))
+    for prompt_setting, default in (("call_format", "text"), ("without_examples", False), ("think_first", False)):
+        ev.setdefault(prompt_setting, config.generate.get(prompt_setting, default))
     return EvalSettings(**ev)
 
 

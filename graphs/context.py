@@ -42,6 +42,14 @@ class ChainSettings:
             "faster."
         },
     )
+    think_first: bool = field(
+        default=False,
+        metadata={
+            "description": "Ask for one short sentence of reasoning before each call (what the step does, which "
+            "numbers it uses): reading a word problem gets room in every reply, and it stays in the chain that "
+            "training scores."
+        },
+    )
     check_grounding: bool = field(
         default=False,
         metadata={

@@ -54,13 +54,14 @@ def start(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Open the conversation: system prompt with functions and examples, then the problem."""
     if not state.question.strip():
         raise ValueError("the input needs a non-empty question")
-    task = get_task(runtime.context.task)
+    context = runtime.context
+    task = get_task(context.task)
     problem = problem_of(state, task)
     workspace = task.new_workspace(problem)
     question = user_prompt(task.present(state.question), problem.meta.get("context"))
     return {
         "messages": [
-            SystemMessage(system_prompt(task, runtime.context.call_format, runtime.context.without_examples)),
+            SystemMessage(system_prompt(task, context.call_format, context.without_examples, context.think_first)),
             HumanMessage(question),
         ],
         "workspace": task.save_workspace(workspace),

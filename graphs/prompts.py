@@ -18,24 +18,33 @@ from fcdpo.tools.protocol import RESULT_PREFIX, Call, parse_call, protocol_promp
 __all__ = ["RESULT_PREFIX", "native_tools", "system_prompt", "user_prompt", "worked_examples"]
 
 NATIVE_PROMPT = """You solve {kind} step by step by calling the functions you are given.
-- Call exactly one function per reply, and write nothing else.
+- {reply_rule}
 - After each call you see its result; use it in your next call.
 - When you know the answer, call final_answer.
 
 {examples}"""
+NATIVE_THINK_FIRST = (
+    "In each reply, write one short sentence saying what this step does and which numbers it uses, then call "
+    "exactly one function."
+)
 
 
-def system_prompt(task: Task, call_format: str = "text", without_examples: bool = False) -> str:
+def system_prompt(
+    task: Task, call_format: str = "text", without_examples: bool = False, think_first: bool = False
+) -> str:
     """The system prompt for a task in a call format ("text" or "native"): protocol, functions, few-shot chains.
 
     `without_examples` leaves the worked chains out (each function keeps its one-line example): a student tuned
-    on the task no longer needs them, and a shorter prompt trains and answers faster.
+    on the task no longer needs them, and a shorter prompt trains and answers faster. `think_first` asks for one
+    sentence of reasoning before each call.
     """
     examples = "" if without_examples else worked_examples(task, call_format)
     if call_format == "native":
-        return NATIVE_PROMPT.format(kind=task.kind, examples=examples).rstrip()
+        rule = NATIVE_THINK_FIRST if think_first else "Call exactly one function per reply, and write nothing else."
+        return NATIVE_PROMPT.format(kind=task.kind, reply_rule=rule, examples=examples).rstrip()
     functions = task.all_functions()
-    return protocol_prompt(task.kind, [f.render() for f in functions], functions[0].example, examples).rstrip()
+    lines = [f.render() for f in functions]
+    return protocol_prompt(task.kind, lines, functions[0].example, examples, think_first).rstrip()
 
 
 def native_tools(task: Task) -> list[dict[str, Any]]:

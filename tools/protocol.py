@@ -28,7 +28,7 @@ MAX_DEPTH = 20
 RESULT_PREFIX = "Result:"  # how a call's result is shown to the model: "Result: 168"
 
 PROTOCOL_PROMPT = """You solve {kind} step by step by calling functions.
-- Reply with exactly one function call and nothing else, for example {example}
+- {reply_rule}
 - Use keyword arguments with plain values: numbers, or text in double quotes.
 - After each call you see "{result} ..."; use it in your next call.
 - When you know the answer, call final_answer(answer=...).
@@ -39,11 +39,24 @@ Functions:
 {examples}"""
 
 
-def protocol_prompt(kind: str, functions: list[str], example: str, examples: str = "") -> str:
-    """The system prompt of the text call protocol: how to call, one line per function, worked chains."""
+def protocol_prompt(
+    kind: str, functions: list[str], example: str, examples: str = "", think_first: bool = False
+) -> str:
+    """The system prompt of the text call protocol: how to call, one line per function, worked chains.
+
+    `think_first`: each reply opens with one sentence of reasoning before its call (the parser reads the call
+    wherever it is in the reply).
+    """
+    if think_first:
+        reply_rule = (
+            "Reply with one short sentence saying what this step does and which numbers it uses, then exactly one "
+            f"function call, for example: First I need the cost of the pens. {example}"
+        )
+    else:
+        reply_rule = f"Reply with exactly one function call and nothing else, for example {example}"
     return PROTOCOL_PROMPT.format(
         kind=kind,
-        example=example,
+        reply_rule=reply_rule,
         result=RESULT_PREFIX,
         functions="\n".join(f"- {line}" for line in functions),
         examples=examples,

@@ -182,3 +182,23 @@ def test_graph_streams_node_updates(scripted):
         )
     ]
     assert nodes == ["start", "reason", "act", "verify"]
+
+
+@pytest.mark.parametrize("call_format", ["text", "native"])
+def test_think_first_asks_for_a_sentence_before_each_call_and_keeps_it_in_the_chain(scripted, call_format):
+    """`think_first`: the prompt asks for one sentence of reasoning before the call; the call is still read, and
+    the sentence stays in the conversation that training scores.
+    """
+    if call_format == "text":
+        replies = ("She buys 3 pens at $4, so first the pens. multiply(a=3, b=4)", "final_answer(answer=17)")
+    else:
+        replies = ('The pens first. {"name": "multiply", "arguments": {"a": 3, "b": 4}}', "final_answer(answer=12)")
+    model = scripted(*replies)
+    trace = run(model, think_first=True, call_format=call_format)
+    plain = scripted(*replies)
+    run(plain, call_format=call_format)
+    asked, default = model.seen[0][0].content, plain.seen[0][0].content
+    assert "one short sentence" in asked and "one short sentence" not in default
+    assert asked.replace(asked.split("\n")[1], "") == default.replace(default.split("\n")[1], "")  # only that rule
+    assert trace.steps[0].call == {"name": "multiply", "args": {"a": 3, "b": 4}} and trace.steps[0].result == "12"
+    assert trace.messages[2].content.startswith(replies[0].split(" ")[0])
