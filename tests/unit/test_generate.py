@@ -193,7 +193,7 @@ def test_reference_teacher_refuses_problems_its_task_cannot_solve(tmp_path, data
     )
     with pytest.raises(UserError, match="logic task cannot solve problem ext-logic-1"):
         run_generate(external, tmp_path / "external", RunOptions(progress=False))
-    with pytest.raises(UserError, match="needs the problem"):
+    with pytest.raises(UserError, match="answers one problem at a time"):
         load_chat_model("reference")
 
 
