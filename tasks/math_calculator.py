@@ -33,7 +33,13 @@ def formula(solution) -> str:
             parts.append(f"({shown[0]} ** 0.5)")
         else:
             raise ValueError(f"no operator for {name}")
-    return parts[-1][1:-1] if parts[-1].startswith("(") else parts[-1]
+    return parts[-1][1:-1]  # every part is parenthesized; the whole formula needs no outer pair
+
+
+def calculation(solution) -> tuple[str, str]:
+    """A template's solution as one `calculate` call, and the value the calculator returns for it."""
+    expression = formula(solution)
+    return f"calculate(expression={json.dumps(expression)})", format_number(calculate(expression))
 
 
 class MathCalculatorTask(MathNewTemplatesTask):
@@ -46,17 +52,14 @@ class MathCalculatorTask(MathNewTemplatesTask):
         """The template's solution as one calculation, then its value as the answer; None for outside problems."""
         if "solution" not in problem.meta:
             return None
-        expression = formula(solution_from_json(problem.meta["solution"]))
-        value = format_number(calculate(expression))
-        return [f"calculate(expression={json.dumps(expression)})", f"final_answer(answer={value})"]
+        call, value = calculation(solution_from_json(problem.meta["solution"]))
+        return [call, f"final_answer(answer={value})"]
 
     def examples(self) -> list[Example]:
         """The prompt's two worked chains, each one calculation."""
         chosen = []
         for template, seed in zip(EXAMPLE_TEMPLATES, (1, 2), strict=True):
             generated = TEMPLATES[template](random.Random(f"example:{seed}"))
-            expression = formula(generated.solution)
-            value = format_number(calculate(expression))
-            call = f"calculate(expression={json.dumps(expression)})"
+            call, value = calculation(generated.solution)
             chosen.append(Example(generated.question, [(call, value), (f"final_answer(answer={value})", "")]))
         return chosen
