@@ -37,6 +37,9 @@ def task_figures(traces: list[Trace]) -> dict[str, Any]:
     """
     steps = [step for trace in traces for step in trace.steps]
     correct = sum(trace.verdict == "correct" for trace in traces)
+    # What derived or grounded an answer is read from the task's functions; a user's graph with tools of its
+    # own (a stock SQL agent's `sql_db_query`) calls none of them, and 0 derived would be a false verdict.
+    task_tools = runs_task_tools(traces)
     low, high = wilson(correct, len(traces))
     return {
         "problems": len(traces),
@@ -54,17 +57,37 @@ def task_figures(traces: list[Trace]) -> dict[str, Any]:
         "mean_latency_s": _mean([trace.seconds for trace in traces]),
         "correct_derived": sum(
             trace.verdict == "correct" and get_task(trace.problem.task).answer_derived(trace) for trace in traces
-        ),
+        )
+        if task_tools
+        else None,
         # None (n/a) where the tools read every premise from the problem themselves: it cannot fail there.
         "correct_grounded": None
-        if traces and get_task(traces[0].problem.task).grounded_by_construction
+        if not task_tools or (traces and get_task(traces[0].problem.task).grounded_by_construction)
         else sum(
             trace.verdict == "correct" and get_task(trace.problem.task).answer_grounded(trace) for trace in traces
         ),
         **statement_grounding(traces),
         **answer_spread(traces),
-        **against_scripted(traces),
+        **(against_scripted(traces) if task_tools else {}),
     }
+
+
+def runs_task_tools(traces: list[Trace]) -> bool:
+    """Whether the chains call the task's own functions: false when a user's graph (`--graph`) offered its model
+    any tool the task does not define.
+    """
+    for trace in traces:
+        offered = trace.sampling.get("tools") if trace.sampling.get("source") == "graph" else None
+        if offered:
+            own = {function.name for function in get_task(trace.problem.task).all_functions()}
+            if any(_tool_name(tool) not in own for tool in offered):
+                return False
+    return True
+
+
+def _tool_name(tool: dict[str, Any]) -> str | None:
+    """A recorded tool schema's name, in OpenAI's format (`{"type": "function", "function": {...}}`) or flat."""
+    return (tool.get("function") or tool).get("name")
 
 
 def against_scripted(traces: list[Trace]) -> dict[str, Any]:

@@ -19,6 +19,12 @@ def grounded_cell(figures: dict[str, Any], of: int) -> str:
     return "n/a" if grounded is None else f"{grounded}/{of}"
 
 
+def derived_cell(figures: dict[str, Any]) -> str:
+    """Right answers a function derived as k/correct, or n/a where the chains ran a graph's own tools."""
+    derived = figures.get("correct_derived")
+    return "n/a" if derived is None else f"{derived}/{figures['correct']}"
+
+
 def markdown(results: dict[str, Any]) -> str:
     """`results.md`: per model × task figures, then every paired comparison."""
     lines = [
@@ -35,7 +41,7 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(
                 f"| `{model}` | {task} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | "
                 f"{f['correct']}/{f['problems']} "
-                f"| {grounded_cell(f, f['problems'])} | {f['correct_derived']}/{f['correct']} | "
+                f"| {grounded_cell(f, f['problems'])} | {derived_cell(f)} | "
                 f"{stated} "
                 f"| {f['valid_call_rate']:.1%} | {f['unfinished_rate']:.1%} | {f['mean_steps']} | "
                 f"{f['mean_output_tokens']} | {f['mean_latency_s']} | {top} |"
@@ -61,7 +67,8 @@ def markdown(results: dict[str, Any]) -> str:
             "premises the "
             "problem states (logic: every stated fact and rule is a sentence of the problem). A right answer no "
             "function "
-            "derived was stated: a guess, or a logic query on an empty rule base.",
+            "derived was stated: a guess, or a logic query on an empty rule base. Both are n/a for chains of a graph "
+            "whose tools are not the task's.",
         ]
     if results["comparisons"]:
         lines += [

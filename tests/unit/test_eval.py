@@ -4,6 +4,7 @@ paired tests, decontamination, and the command end to end against a loopback Ope
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -98,6 +99,25 @@ def test_figures_comparisons_report_and_plot_from_real_chains(tmp_path, scripted
     )
     png = plot_accuracy(results, tmp_path / "accuracy.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_derived_and_grounded_are_na_for_a_graph_whose_tools_are_not_the_tasks(scripted):
+    chain = solve(
+        Problem("d", "math", "3 times 4?", "12"),
+        Context(task="math"),
+        model=scripted("multiply(a=3, b=4)", "final_answer(answer=12)"),
+    )
+
+    def offered(*names):
+        tools = [{"type": "function", "function": {"name": name}} for name in names]
+        return dataclasses.replace(chain, sampling={"source": "graph", "tools": tools})
+
+    own = task_figures([offered("multiply", "add")])
+    assert (own["correct_derived"], own["correct_grounded"]) == (1, 1)
+    foreign = task_figures([offered("sql_db_query")])
+    assert (foreign["correct"], foreign["correct_derived"], foreign["correct_grounded"]) == (1, None, None)
+    row = markdown(summarize({"graph-model": [offered("sql_db_query")]}, [])).splitlines()[2]
+    assert "| 1/1 | n/a | n/a |" in row
 
 
 def test_right_answers_derived_with_the_functions_are_told_apart_from_guesses(scripted):
