@@ -13,14 +13,14 @@ import json
 from typing import Any
 
 from fcdpo.tasks.base import Task
-from fcdpo.tools.protocol import RESULT_PREFIX, Call, parse_call, protocol_prompt
+from fcdpo.tools.protocol import RESULT_PREFIX, Call, parse_call, protocol_prompt, rule_lines
 
 __all__ = ["RESULT_PREFIX", "native_tools", "system_prompt", "user_prompt", "worked_examples"]
 
 NATIVE_PROMPT = """You solve {kind} step by step by calling the functions you are given.
 - {reply_rule}
 - After each call you see its result; use it in your next call.
-- When you know the answer, call final_answer.
+- When you know the answer, call final_answer.{rules}
 
 {examples}"""
 NATIVE_THINK_FIRST = (
@@ -41,10 +41,12 @@ def system_prompt(
     examples = "" if without_examples else worked_examples(task, call_format)
     if call_format == "native":
         rule = NATIVE_THINK_FIRST if think_first else "Call exactly one function per reply, and write nothing else."
-        return NATIVE_PROMPT.format(kind=task.kind, reply_rule=rule, examples=examples).rstrip()
+        return NATIVE_PROMPT.format(
+            kind=task.kind, reply_rule=rule, rules=rule_lines(task.rules), examples=examples
+        ).rstrip()
     functions = task.all_functions()
     lines = [f.render() for f in functions]
-    return protocol_prompt(task.kind, lines, functions[0].example, examples, think_first).rstrip()
+    return protocol_prompt(task.kind, lines, functions[0].example, examples, think_first, task.rules).rstrip()
 
 
 def native_tools(task: Task) -> list[dict[str, Any]]:

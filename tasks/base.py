@@ -71,6 +71,7 @@ class Task(ABC):
     name: str
     functions: list[Function]
     kind: str = "problems"  # what the problems are, for the prompt: "You solve {kind} step by step ..."
+    rules: tuple[str, ...] = ()  # the task's own lines of the prompt's list ("Answer only what a query returned.")
     structured_answers = False  # may a dataset answer be a JSON list or object (rows, records)?
     cot_baseline = True  # can the model answer without the tools at all (a SQL agent without its database cannot)?
     labels: tuple[str, ...] = ()  # a fixed answer set, for readers that look for one in free text

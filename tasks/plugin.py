@@ -52,8 +52,10 @@ class PluginTask(Task):
         reads_data: Callable[[dict[str, Any]], bool] | None = None,
         scripted: Callable[[Problem], list[str] | None] | None = None,
         stream: str | None = None,
+        rules: tuple[str, ...] = (),
     ):
         self.name = name
+        self.rules = rules
         self.stream = stream
         self._scripted = scripted
         self.split_by = split_by
@@ -203,6 +205,7 @@ def define_task(
     reference: Callable[[Problem], list[str] | None] | None = None,
     workspace: Callable[[Problem], dict[str, Any]] | None = None,
     kind: str | None = None,
+    rules: list[str] | None = None,
     cot_baseline: bool = True,
     tool_examples: dict[str, str] | None = None,
     result_answer: Callable[[str], str | None] | None = None,
@@ -231,6 +234,8 @@ def define_task(
     - `scripted(problem)`: the calls of a fixed policy that reads only the question (e.g. the gold query of the
       nearest training question), the `scripted` baseline a tuned student should beat (optional).
     - `kind`: what the problems are, for the prompt ("questions about a shop's database").
+    - `rules`: lines the prompt adds to its list of how to work, one sentence each ("Answer only with a value a
+      query returned."): what your agent's own prompt tells its model, said to the teacher and the student alike.
     - `cot_baseline=False`: the problems cannot be answered without the tools (`eval --baseline cot` skips them).
     - `result_answer(result)`: the answer a tool's result states, as the grader reads answers (e.g. the one
       value of a query's rows), so a right answer a tool returned counts as derived; default: the result.
@@ -249,6 +254,9 @@ def define_task(
         tool_name = getattr(tool, "name", None) or getattr(tool, "__name__", "")
         functions.append(as_function(tool, example=shown.get(tool_name), timeout=timeout, max_output=max_output))
     names = [f.name for f in functions]
+    rules = tuple(rules or ())
+    if not all(isinstance(rule, str) and rule.strip() and "\n" not in rule for rule in rules):
+        raise UserError(f"task {name}: rules must be one-line sentences, got {list(rules)!r}")
     if len(set(names)) != len(names) or {"think", "final_answer"} & set(names):
         raise UserError(f"task {name}: tool names must be distinct and not think/final_answer, got {names}")
     files: dict[str, list[Path]] = {}
@@ -272,6 +280,7 @@ def define_task(
         reference=reference,
         workspace=workspace,
         kind=kind,
+        rules=rules,
         cot_baseline=cot_baseline,
         result_answer=result_answer,
         split_by=split_by,

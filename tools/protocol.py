@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ PROTOCOL_PROMPT = """You solve {kind} step by step by calling functions.
 - {reply_rule}
 - Use keyword arguments with plain values: numbers, or text in double quotes.
 - After each call you see "{result} ..."; use it in your next call.
-- When you know the answer, call final_answer(answer=...).
+- When you know the answer, call final_answer(answer=...).{rules}
 
 Functions:
 {functions}
@@ -40,12 +40,17 @@ Functions:
 
 
 def protocol_prompt(
-    kind: str, functions: list[str], example: str, examples: str = "", think_first: bool = False
+    kind: str,
+    functions: list[str],
+    example: str,
+    examples: str = "",
+    think_first: bool = False,
+    rules: Sequence[str] = (),
 ) -> str:
     """The system prompt of the text call protocol: how to call, one line per function, worked chains.
 
     `think_first`: each reply opens with one sentence of reasoning before its call (the parser reads the call
-    wherever it is in the reply).
+    wherever it is in the reply). `rules`: the task's own lines, after the protocol's.
     """
     if think_first:
         reply_rule = (
@@ -57,10 +62,16 @@ def protocol_prompt(
     return PROTOCOL_PROMPT.format(
         kind=kind,
         reply_rule=reply_rule,
+        rules=rule_lines(rules),
         result=RESULT_PREFIX,
         functions="\n".join(f"- {line}" for line in functions),
         examples=examples,
     )
+
+
+def rule_lines(rules: Sequence[str]) -> str:
+    """A task's rules as more lines of the prompt's list ("" for none: the prompt stays as it was)."""
+    return "".join(f"\n- {rule}" for rule in rules)
 
 
 _CALL_START = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\(")

@@ -276,3 +276,23 @@ def test_examples_pick_writes_the_shortest_clean_train_chains_into_the_task_file
 def test_solve_sample_on_an_empty_split_says_so(spec):
     result = _cli("solve", "--task", spec, "--sample", "1", "--model", "smollm2-135m")  # all six are train problems
     assert result.returncode == 2 and "has no test problems (try --split train)" in result.stderr
+
+
+def test_a_tasks_rules_join_the_prompts_list_in_both_call_formats(tmp_path):
+    from fcdpo.graphs.prompts import system_prompt
+
+    def lookup(key: str) -> str:
+        """Look a key up."""
+        return key
+
+    (tmp_path / "p.jsonl").write_text('{"id": "1", "question": "a?", "answer": "a"}\n')
+    rule = "Answer only with a value a lookup returned."
+    task = define_task("keys", tools=[lookup], problems=tmp_path / "p.jsonl", rules=[rule])
+    plain = define_task("keys", tools=[lookup], problems=tmp_path / "p.jsonl")
+    for call_format, last in (("text", "call final_answer(answer=...)."), ("native", "call final_answer.")):
+        prompt = system_prompt(task, call_format)
+        assert f"{last}\n- {rule}" in prompt
+        assert prompt.replace(f"\n- {rule}", "") == system_prompt(plain, call_format)
+    for bad in (["two\nlines"], [""], [3]):
+        with pytest.raises(UserError, match="task keys: rules must be one-line sentences"):
+            define_task("keys", tools=[lookup], problems=tmp_path / "p.jsonl", rules=bad)
