@@ -7,6 +7,7 @@ import random
 
 from fcdpo.tasks.base import Example, Task, held_out_groups
 from fcdpo.tasks.graders import read_number
+from fcdpo.tasks.math_reading_templates import READING_TEMPLATES
 from fcdpo.tasks.math_templates import TEMPLATES, Ref, answer_text
 from fcdpo.tools import ARITHMETIC
 from fcdpo.tools.numbers import format_number
@@ -49,11 +50,12 @@ class MathTask(Task):
     name = "math"
     functions = ARITHMETIC
     kind = "math word problems"
+    templates = TEMPLATES
 
     def make_problem(self, rng: random.Random) -> Problem:
         """One problem from a random template."""
-        template = rng.choice(sorted(TEMPLATES))
-        generated = TEMPLATES[template](rng)
+        template = rng.choice(sorted(self.templates))
+        generated = self.templates[template](rng)
         return Problem(
             id="",
             task=self.name,
@@ -103,10 +105,21 @@ class MathNewTemplatesTask(MathTask):
 
     def groups(self) -> list[str]:
         """Every template."""
-        return sorted(TEMPLATES)
+        return sorted(self.templates)
 
     def held_out_groups(self) -> frozenset[str]:
         """A quarter of the templates, never those of the prompt's worked examples (a test question's template
         shown solved in the prompt would not be new).
         """
         return held_out_groups(self.groups(), keep=EXAMPLE_TEMPLATES)
+
+
+class MathReadingTask(MathNewTemplatesTask):
+    """Word problems that must be read (several sentences, implied quantities, relations in words, distractors,
+    units), on a new-template split; the same functions, prompt and grader as `math`, so a student trained on them
+    answers any math word problem file as `--task math`.
+    """
+
+    name = "math-reading"
+    stream = None  # its own questions
+    templates = READING_TEMPLATES
