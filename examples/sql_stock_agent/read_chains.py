@@ -5,7 +5,8 @@
 Per chain, from its messages: did the model call a tool at all, or write a call as text the agent cannot run; did
 it follow the agent's prompt (list the tables, read a schema, check the query, then run it); did its queries fail;
 did the answer come from a query that read the database (the last query that ran, re-run through the SQL task's
-read-only connection, must give the answer); did it repeat a call it had already made.
+read-only connection, must give the answer); did it repeat a call it had already made; did it stop with an empty
+reply (the agent then ends without an answer) or still calling at the step limit.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def chain_facts(trace: Trace) -> dict[str, object]:
     queries = [step for step in trace.steps if step.call and step.call["name"] == "sql_db_query"]
     ran = [step.call["args"].get("query") for step in queries if step.result and not step.result.startswith("Error")]
     first_reply = next((m for m in trace.messages if m.type == "ai"), None)
+    last_reply = next((m for m in reversed(trace.messages) if m.type == "ai"), None)
+    still_calling = bool(last_reply is not None and last_reply.tool_calls)
     text = str(first_reply.content) if first_reply is not None else ""
     first_query = names.index("sql_db_query") if "sql_db_query" in names else len(names)
     seen = [json.dumps([c["name"], c["args"]], sort_keys=True) for c in calls]
@@ -66,7 +69,8 @@ def chain_facts(trace: Trace) -> dict[str, object]:
         "derived": (derived := answered_by_query(trace, ran[-1] if ran else None)),
         "right_not_derived": trace.verdict == "correct" and not derived,
         "repeated_call": len(set(seen)) < len(seen),
-        "unfinished": trace.status == "unfinished",
+        "empty_end": trace.status == "unfinished" and not still_calling,
+        "step_limit": trace.status == "unfinished" and still_calling,
         "steps": len(trace.steps),
     }
 
@@ -91,7 +95,8 @@ def summary(traces: list[Trace]) -> dict[str, object]:
         "ran a query": share("queried"),
         "failed queries per chain": f"{sum(f['failed_queries'] for f in facts) / n:.2f}",
         "repeated a call": share("repeated_call"),
-        "hit the step limit": share("unfinished"),
+        "ended with an empty reply": share("empty_end"),
+        "hit the step limit, still calling": share("step_limit"),
         "mean steps": f"{sum(f['steps'] for f in facts) / n:.2f}",
         "steps": dict(sorted(Counter(f["steps"] for f in facts).items())),
     }

@@ -6,6 +6,7 @@ with the labelled question: list the tables, read the schema, check and run the 
 from __future__ import annotations
 
 import ast
+import json
 
 from fcdpo.graphs.generate import GenerateConfig, RunOptions, run_generate
 from fcdpo.graphs.traces_io import read_traces
@@ -78,3 +79,27 @@ def test_chain_reading_tells_a_derived_answer_from_a_call_written_as_text(tmp_pa
     )
     assert read["  ...wrote a call as text instead"] == "2/4" and read["listed the tables first"] == "2/4"
     assert read["checked the query before running it"] == "2/4" and read["steps"] == {0: 2, 4: 2}
+
+
+def test_chain_reading_tells_an_empty_reply_from_the_step_limit(tmp_path):
+    """A student that repeats the query checker and then replies nothing ended the agent without an answer; one that
+    never stops calling ran into the step limit. Both are unfinished; the reading tells them apart.
+    """
+    summary = load_object(f"{AGENT.parent / 'read_chains.py'}:summary", "script")
+    check = {"name": "sql_db_query_checker", "arguments": json.dumps({"query": "SELECT COUNT(*) FROM customers"})}
+
+    def repeats(body):
+        if body["model"] == "quitter" and sum(m["role"] == "tool" for m in body["messages"]) == 2:
+            return ""
+        return {"role": "assistant", "content": "", "tool_calls": [{"id": "c", "type": "function", "function": check}]}
+
+    config = {"tasks": [TASK], "problems": 1, "samples": 1, "max_steps": 4, "graph": f"{AGENT}:make_agent"}
+    with FakeOpenAI(repeats) as server:
+        options = RunOptions(base_url=server.url, timeout=10, progress=False)
+        for name in ("quitter", "looper"):
+            run_generate(GenerateConfig(model=f"openai:{name}", **config), tmp_path / name, options)
+    quitter, looper = (read_traces(tmp_path / name / "traces.jsonl")[0] for name in ("quitter", "looper"))
+    assert quitter[0].status == looper[0].status == "unfinished"
+    read = summary([*quitter, *looper])
+    assert read["ended with an empty reply"] == "1/2" and read["hit the step limit, still calling"] == "1/2"
+    assert read["repeated a call"] == "2/2" and read["ran a query"] == "0/2"
