@@ -19,6 +19,12 @@ def grounded_cell(figures: dict[str, Any], of: int) -> str:
     return "n/a" if grounded is None else f"{grounded}/{of}"
 
 
+def cell_text(text: str, limit: int = 40) -> str:
+    """Model text fit for one table cell: one line, no backticks, at most `limit` characters."""
+    flat = " ".join(str(text).replace("`", "'").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def derived_cell(figures: dict[str, Any]) -> str:
     """Right answers a function derived as k/correct, or n/a where the chains ran a graph's own tools."""
     derived = figures.get("correct_derived")
@@ -36,7 +42,11 @@ def markdown(results: dict[str, Any]) -> str:
     baselines = {}
     for model, tasks in results["models"].items():
         for task, f in tasks.items():
-            top = f"`{f['top_answer']}` {f['top_answer_share']:.0%}" if f.get("top_answer") is not None else "none"
+            top = (
+                f"`{cell_text(f['top_answer'])}` {f['top_answer_share']:.0%}"
+                if f.get("top_answer") is not None
+                else "none"
+            )
             stated = f"{f['statements_grounded']}/{f['statements']}" if f.get("statements") else "none stated"
             lines.append(
                 f"| `{model}` | {task} | {f['accuracy']:.1%} ({f['ci_low']:.1%}–{f['ci_high']:.1%}) | "

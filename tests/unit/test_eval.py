@@ -375,3 +375,16 @@ def test_before_after_table_and_the_chain_the_tuned_student_now_solves(scripted)
     assert shown.index("student before:") < shown.index("── p1 ") < shown.index("student after:")
     assert "answer: 13" in shown and "answer: 12" in shown and "verdict: correct" in shown
     assert contrast_chains(after, after) is None
+
+
+def test_a_multi_line_commonest_answer_stays_in_its_table_cell(scripted):
+    reply = '```json\n{\n  "name": "sql_db_list_tables",\n  "arguments": "select table_name from customers"\n}\n```'
+    chain = solve(
+        Problem("j", "math", "3 times 4?", "12"),
+        Context(task="math"),
+        model=scripted(f"final_answer(answer={reply!r})"),
+    )
+    assert chain.answer == reply
+    table = markdown(summarize({"student": [chain]}, [])).splitlines()
+    assert table[2].startswith("| `student` |") and table[2].endswith("|") and table[3] == ""
+    assert 'json { "name": "sql_db_list_tables",…` 100%' in table[2]  # one line, 40 characters
