@@ -199,6 +199,20 @@ task_new_templates = define_task(
     scripted=lambda problem: nearest_gold(_train(task_new_templates), problem),
     **AGENT,
 )
+# The same questions and split as `task`, with two lines more in the prompt's list: what the agent is asked, not
+# the data, made the 1.5B teacher answer from queries (docs/experiments.md, "The SQL teacher asked to answer from
+# queries").
+ANSWER_FROM_QUERIES = [
+    "Never answer from memory: run a query that returns the answer, then answer with what it returned.",
+    "If a query fails, fix it and run it again before you answer.",
+]
+task_answer_from_queries = define_task(
+    name="sql-answer-from-queries",
+    stream="sql",
+    rules=ANSWER_FROM_QUERIES,
+    scripted=lambda problem: nearest_gold(_train(task_answer_from_queries), problem),
+    **AGENT,
+)
 
 
 @functools.cache
