@@ -177,3 +177,13 @@ def test_chain_reading_counts_a_guess_after_a_failed_query(task, scripted, tmp_p
     path.write_text("".join(json.dumps(t.to_dict()) + "\n" for t in (gave_up, solved)))
     summary = read_chains.summary(read_chains.read(path))
     assert summary["right and derived"] == "1/2" and summary["  ...after a failed query"] == "1/2"
+
+
+def test_the_answer_from_queries_variant_asks_the_same_questions_with_its_rules_in_the_prompt(task):
+    from fcdpo.graphs.prompts import system_prompt
+
+    variant = get_task(f"{EXAMPLE / 'task.py'}:task_answer_from_queries")
+    shown = system_prompt(variant)
+    assert all(f"\n- {rule}\n" in shown for rule in variant.rules) and len(variant.rules) == 2
+    assert shown.replace("".join(f"\n- {rule}" for rule in variant.rules), "") == system_prompt(task)
+    assert [p.question for p in variant.problems("test", 500)] == [p.question for p in task.problems("test", 500)]
