@@ -213,6 +213,15 @@ task_answer_from_queries = define_task(
     scripted=lambda problem: nearest_gold(_train(task_answer_from_queries), problem),
     **AGENT,
 )
+# The same rules on the new-template split: the LLM teacher's recipe measured on what transfers.
+task_new_templates_answer_from_queries = define_task(
+    name="sql-new-templates-answer-from-queries",
+    stream="sql",
+    split_by="template",
+    rules=ANSWER_FROM_QUERIES,
+    scripted=lambda problem: nearest_gold(_train(task_new_templates_answer_from_queries), problem),
+    **AGENT,
+)
 
 
 @functools.cache
