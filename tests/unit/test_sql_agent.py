@@ -179,11 +179,15 @@ def test_chain_reading_counts_a_guess_after_a_failed_query(task, scripted, tmp_p
     assert summary["right and derived"] == "1/2" and summary["  ...after a failed query"] == "1/2"
 
 
-def test_the_answer_from_queries_variant_asks_the_same_questions_with_its_rules_in_the_prompt(task):
+@pytest.mark.parametrize(
+    "plain, variant",
+    [("task", "task_answer_from_queries"), ("task_new_templates", "task_new_templates_answer_from_queries")],
+)
+def test_the_answer_from_queries_variants_ask_the_same_questions_with_their_rules_in_the_prompt(plain, variant):
     from fcdpo.graphs.prompts import system_prompt
 
-    variant = get_task(f"{EXAMPLE / 'task.py'}:task_answer_from_queries")
+    plain, variant = (get_task(f"{EXAMPLE / 'task.py'}:{name}") for name in (plain, variant))
     shown = system_prompt(variant)
     assert all(f"\n- {rule}\n" in shown for rule in variant.rules) and len(variant.rules) == 2
-    assert shown.replace("".join(f"\n- {rule}" for rule in variant.rules), "") == system_prompt(task)
-    assert [p.question for p in variant.problems("test", 500)] == [p.question for p in task.problems("test", 500)]
+    assert shown.replace("".join(f"\n- {rule}" for rule in variant.rules), "") == system_prompt(plain)
+    assert [p.question for p in variant.problems("test", 500)] == [p.question for p in plain.problems("test", 500)]
