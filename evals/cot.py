@@ -114,7 +114,9 @@ def run_cot(
 
 
 def cot_figures(records: list[dict[str, Any]], budget: int) -> dict[str, Any]:
-    """Strict accuracy with its 95% Wilson interval, the lenient reader's accuracy, and the budget used."""
+    """Strict accuracy with its 95% Wilson interval, the lenient reader's accuracy, the budget used and how many
+    replies it cut short.
+    """
     correct = sum(r["correct"] for r in records)
     low, high = wilson(correct, len(records))
     n = len(records) or 1
@@ -128,5 +130,6 @@ def cot_figures(records: list[dict[str, Any]], budget: int) -> dict[str, Any]:
         "lenient_accuracy": round(sum(r["lenient_correct"] for r in records) / n, 4),
         "no_answer_line": sum(r["answer"] is None for r in records),
         "token_budget": budget,
+        "cut_at_budget": sum(r["output_tokens"] >= budget for r in records),
         "mean_output_tokens": round(sum(r["output_tokens"] for r in records) / n, 1),
     }

@@ -117,7 +117,7 @@ def cot_markdown(results: dict[str, Any]) -> list[str]:
         "strict grader (lenient: the last boxed value, label or number when the line is missing). Chains − CoT is "
         "paired on the same problems, against both readings:",
         "",
-        "| model | task | chains | no tools (CoT) (95% CI) | lenient | no answer line | token budget "
+        "| model | task | chains | no tools (CoT) (95% CI) | lenient | no answer line | token budget (replies cut) "
         "| chains − CoT (95% CI) | only CoT right | only chains right | McNemar p | chains − lenient CoT (95% CI) "
         "| McNemar p |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -130,7 +130,8 @@ def cot_markdown(results: dict[str, Any]) -> list[str]:
             lines.append(
                 f"| `{model}` | {task} | {chains['accuracy']:.1%} | {f['accuracy']:.1%} "
                 f"({f['ci_low']:.1%}–{f['ci_high']:.1%}) | {f['lenient_accuracy']:.1%} | "
-                f"{f['no_answer_line']}/{f['problems']} | {f['token_budget']} | {_difference(c)} | {c['only_a']} "
+                f"{f['no_answer_line']}/{f['problems']} | {f['token_budget']} ({f.get('cut_at_budget', 'n/a')}) "
+                f"| {_difference(c)} | {c['only_a']} "
                 f"| {c['only_b']} | {_p(c['mcnemar_p'])} | {_difference(lenient)} | {_p(lenient.get('mcnemar_p'))} |"
             )
     return lines

@@ -50,6 +50,10 @@ class EvalSettings(ChainSettings):
     baselines: list[str] = field(
         default_factory=list, metadata={"help": "no-tools baselines run beside each model on the same problems: cot"}
     )
+    cot_budget: int | None = field(
+        default=None,
+        metadata={"help": "tokens per chain-of-thought reply (default: what the model's chains spent, at least 256)"},
+    )
     graph: str | None = field(default=None, metadata={"help": GRAPH_HELP})
 
 
@@ -127,11 +131,16 @@ def run_eval(
     options: RunOptions,
     allow_overlap: bool = False,
     baselines: list[str] | tuple[str, ...] = (),
+    cot_budget: int | None = None,
 ) -> dict[str, Any]:
-    """Run (or resume) every model's chains (and `baselines`), then compute and write the results."""
+    """Run (or resume) every model's chains (and `baselines`; `cot_budget` tokens per CoT reply), then compute and
+    write the results.
+    """
     unknown = sorted(set(baselines) - set(BASELINES))
     if unknown:
         raise UserError(f"unknown baseline {unknown[0]!r}; choose from {', '.join(BASELINES)}")
+    if cot_budget is not None and cot_budget < 1:
+        raise UserError(f"--cot-budget must be at least 1, got {cot_budget}")
     problems = select_problems(configs[0])
     notes = []
     for config in configs:
@@ -156,7 +165,7 @@ def run_eval(
         traces[config.model] = regrade(read_traces(run_dir / TRACES)[0])
     results = summarize(traces, notes)
     if "cot" in baselines:
-        results.update(cot_baseline(traces, out / "cot", options))
+        results.update(cot_baseline(traces, out / "cot", options, cot_budget))
     results["config"] = {
         "problems": len(problems),
         "split": configs[0].split,
@@ -171,11 +180,13 @@ def run_eval(
     return results
 
 
-def cot_baseline(traces: dict[str, list], out: Path, options: RunOptions) -> dict[str, Any]:
+def cot_baseline(traces: dict[str, list], out: Path, options: RunOptions, budget: int | None = None) -> dict[str, Any]:
     """Each model (not `reference` or `scripted`) also without tools, on the problems of its chains; chain vs CoT
     paired.
 
-    The token budget is what the model spent on its chains for the task, and at least `MIN_BUDGET`.
+    The token budget is `budget`, else what the model spent on its chains for the task and at least `MIN_BUDGET`:
+    the same compute as its chains. A word problem's plain reasoning can need more than that, and a reply cut
+    short has no `Answer:` line, so the figures count the replies that hit the budget.
     """
     figures: dict[str, dict[str, Any]] = {}
     comparisons = []
@@ -188,17 +199,17 @@ def cot_baseline(traces: dict[str, list], out: Path, options: RunOptions) -> dic
             if not task.cot_baseline or not mine:
                 continue
             spent = sum(t.usage.get("output_tokens", 0) for t in mine) / len(mine)
-            budget = max(MIN_BUDGET, round(spent))
+            tokens = budget or max(MIN_BUDGET, round(spent))
             records = run_cot(
                 spec,
                 [t.problem for t in mine],
-                out / f"{model_dir(spec)}-{task_name}-{budget}.jsonl",
-                budget,
+                out / f"{model_dir(spec)}-{task_name}-{tokens}.jsonl",
+                tokens,
                 options.concurrency,
                 options.base_url,
                 options.progress,
             )
-            figures.setdefault(spec, {})[task_name] = cot_figures(records, budget)
+            figures.setdefault(spec, {})[task_name] = cot_figures(records, tokens)
             chain_right = {t.problem.id: t.verdict == "correct" for t in mine}
             cot_right = {r["id"]: r["correct"] for r in records}
             # A small model often ignores the `Answer:` line, so strict CoT can be ~0 while its prose is right as

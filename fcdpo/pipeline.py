@@ -253,7 +253,13 @@ def evaluate_test_split(run: Run) -> dict[str, Any]:
 
     settings = eval_settings(run.config)
     configs = eval_configs(run.models, run.config.tasks, dataclasses.replace(settings, limit=None))
-    return run_eval(configs, run.out / "eval", run.options(settings.concurrency), baselines=settings.baselines)
+    return run_eval(
+        configs,
+        run.out / "eval",
+        run.options(settings.concurrency),
+        baselines=settings.baselines,
+        cot_budget=settings.cot_budget,
+    )
 
 
 def evaluate_file(run: Run, dataset: str) -> dict[str, Any]:
@@ -267,7 +273,9 @@ def evaluate_file(run: Run, dataset: str) -> dict[str, Any]:
     models = [spec for spec in run.models if spec != REFERENCE]
     configs = eval_configs(models, run.config.tasks, settings, dataset=dataset)
     out = run.out / "eval-outside" / Path(dataset).stem
-    return run_eval(configs, out, run.options(settings.concurrency), baselines=settings.baselines)
+    return run_eval(
+        configs, out, run.options(settings.concurrency), baselines=settings.baselines, cot_budget=settings.cot_budget
+    )
 
 
 def bfcl_check(run: Run) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def run(args) -> int:
     settings = EvalSettings(**{f.name: getattr(args, f.name) for f in fields(EvalSettings)})
     configs = eval_configs(args.model, args.task, settings, args.split, args.dataset)
     out = Path(args.out) if args.out else default_out(configs[0])
-    results = run_eval(configs, out, options, args.allow_overlap, args.baselines)
+    results = run_eval(configs, out, options, args.allow_overlap, args.baselines, args.cot_budget)
     if args.json:
         print(json.dumps(results))
     else:

@@ -99,6 +99,22 @@ def test_eval_baseline_cot_puts_plain_reasoning_beside_the_chains(tmp_path):
     assert (tmp_path / "e" / "accuracy.png").is_file()
 
 
+def test_a_cot_budget_of_its_own_is_used_and_the_replies_it_cuts_are_counted(tmp_path):
+    data = tmp_path / "sums.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in sum_problems(4)))
+    configs = eval_configs(["openai:right"], ["math"], EvalSettings(max_steps=4), dataset=str(data))
+    with FakeOpenAI(plain_or_tools) as server:  # every reply reports 7 completion tokens
+        options = RunOptions(base_url=server.url, progress=False, backoff=0.01)
+        roomy = run_eval(configs, tmp_path / "e", options, baselines=["cot"], cot_budget=300)
+        tight = run_eval(configs, tmp_path / "e", options, baselines=["cot"], cot_budget=7)
+    assert [
+        (r["cot"]["openai:right"]["math"][k]) for r in (roomy, tight) for k in ("token_budget", "cut_at_budget")
+    ] == [300, 0, 7, 4]
+    assert "| 7 (4) |" in markdown(tight)
+    with pytest.raises(UserError, match="--cot-budget must be at least 1"):
+        run_eval(configs, tmp_path / "e", options, baselines=["cot"], cot_budget=0)
+
+
 def test_unknown_baseline_is_one_line(tmp_path):
     with pytest.raises(UserError, match="unknown baseline 'tot'; choose from cot"):
         run_eval([], tmp_path, RunOptions(progress=False), baselines=["tot"])
