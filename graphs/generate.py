@@ -70,6 +70,10 @@ class GenerateConfig(ChainSettings):
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature (0 = greedy)"})
     top_p: float = field(default=0.95, metadata={"help": "nucleus sampling mass"})
     seed: int = field(default=0, metadata={"help": "problem and sampling seed"})
+    sampling_seed: int | None = field(
+        default=None,
+        metadata={"help": "sampling seed alone (default: --seed): other chains of the same problems, e.g. a repeat"},
+    )
     dataset: str | None = field(
         default=None,
         metadata={"help": "JSONL problems (or langsmith:NAME, a LangSmith dataset) instead of generated ones"},
@@ -209,7 +213,7 @@ def _prepare_dir(out: Path, config: GenerateConfig, force: bool) -> dict[str, An
 
 
 def _solve_once(problem: Problem, sample: int, config: GenerateConfig, options: RunOptions) -> Trace:
-    seed = sample_seed(config.seed, problem.id, sample)
+    seed = sample_seed(config.seed if config.sampling_seed is None else config.sampling_seed, problem.id, sample)
     if parse_spec(config.model).kind == "solver":
         model = solver_model(config.model, problem, config.call_format)
     else:  # fcdpo's graph retries a failing step itself (below), so the client makes no retries of its own

@@ -71,6 +71,20 @@ def test_generate_writes_chains_manifest_and_summary(tmp_path, dataset):
     assert 0 < summary["correct_rate"] < 1
 
 
+def test_a_sampling_seed_draws_other_chains_of_the_same_problems(tmp_path):
+    def run(out, **seeds):
+        with FakeOpenAI(adder) as server:
+            run_generate(config(None, problems=3, **seeds), tmp_path / out, options(server))
+        traces, _ = read_traces(tmp_path / out / "traces.jsonl")
+        return {t.problem.id for t in traces}, {t.sampling["seed"] for t in traces}
+
+    problems, seeds = run("a")
+    same_problems, other_seeds = run("b", sampling_seed=1)
+    other_problems, _ = run("c", seed=1)
+    assert same_problems == problems and not seeds & other_seeds
+    assert other_problems != problems  # --seed alone also draws other problems
+
+
 def test_rerun_resumes_only_missing_chains(tmp_path, dataset):
     out = tmp_path / "run"
     path = dataset(4)
