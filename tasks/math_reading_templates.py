@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from fractions import Fraction as F
 
+from fcdpo.tasks.math_everyday_templates import EVERYDAY_TEMPLATES
 from fcdpo.tasks.math_templates import NAMES, Generated, Ref
 
 READING_TEMPLATES: dict[str, Callable[[random.Random], Generated]] = {}
@@ -286,3 +287,6 @@ def water_liters(r):
             ("divide", (Ref(2), 1000)),
         ],
     )
+
+
+READING_TEMPLATES.update(EVERYDAY_TEMPLATES)  # one task, one new-template split over both families
