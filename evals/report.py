@@ -182,6 +182,7 @@ def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
         return None
     width = 0.8 / len(models)
     fig, ax = plt.subplots(figsize=(2.2 + 1.6 * len(tasks) * len(models) ** 0.5, 3.6))
+    labelled: set[str] = set()
     for i, model in enumerate(models):
         figures = [results["models"][model].get(task) for task in tasks]
         xs = [t + (i - (len(models) - 1) / 2) * width for t in range(len(tasks))]
@@ -199,8 +200,10 @@ def plot_accuracy(results: dict[str, Any], out: Path) -> Path | None:
         ):
             marked = [(x, f[key]) for x, f in zip(xs, cot, strict=True) if f]
             if marked:
+                # Labelled once, at the first model that has the baseline (`reference`/`scripted` have none).
                 ax.scatter(*zip(*marked, strict=True), marker=marker, s=120, color=color, zorder=3,
-                           label=name if i == 0 else None)  # fmt: skip
+                           label=None if name in labelled else name)  # fmt: skip
+                labelled.add(name)
     ax.set_xticks(range(len(tasks)), tasks)
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy (95% Wilson CI)")

@@ -388,3 +388,18 @@ def test_a_multi_line_commonest_answer_stays_in_its_table_cell(scripted):
     table = markdown(summarize({"student": [chain]}, [])).splitlines()
     assert table[2].startswith("| `student` |") and table[2].endswith("|") and table[3] == ""
     assert 'json { "name": "sql_db_list_tables",…` 100%' in table[2]  # one line, 40 characters
+
+
+def test_accuracy_plot_names_the_no_tools_markers_when_the_first_model_has_no_baseline(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    figures = {"accuracy": 0.5, "ci_low": 0.2, "ci_high": 0.8}
+    results = {
+        "models": {"scripted": {"math": dict(figures, accuracy=1.0, ci_high=1.0)}, "student": {"math": figures}},
+        "cot": {"student": {"math": {"accuracy": 0.0, "lenient_accuracy": 0.4}}},
+    }
+    drawn = []
+    monkeypatch.setattr(plt, "close", drawn.append)  # keep the figure to read its legend
+    plot_accuracy(results, tmp_path / "accuracy.png")
+    labels = [text.get_text() for text in drawn[0].axes[0].get_legend().get_texts()]
+    assert "no tools (CoT)" in labels and "no tools, lenient" in labels
