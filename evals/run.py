@@ -27,7 +27,7 @@ from fcdpo.evals.metrics import paired, paired_outcomes, regrade, task_figures
 from fcdpo.evals.report import bfcl_markdown, markdown, plot_accuracy
 from fcdpo.evals.stats import mcnemar_exact, wilson
 from fcdpo.graphs.context import ChainSettings
-from fcdpo.graphs.generate import GenerateConfig, RunOptions, examples_task, run_generate, select_problems
+from fcdpo.graphs.generate import GenerateConfig, RunOptions, dataset_task, run_generate, select_problems
 from fcdpo.graphs.traces_io import TRACES, read_traces
 from fcdpo.graphs.user_graph import GRAPH_HELP
 from fcdpo.models import parse_spec
@@ -104,7 +104,7 @@ def eval_configs(
         # The file's lines name tasks by name; a user's task given as a file spec must be loaded first, and the
         # configs keep that spec, so a run dir names its tasks in a way any later process can load.
         by_name = {get_task(task).name: task for task in tasks}
-        rows = load_dataset(dataset, examples_task(dataset, tasks))
+        rows = load_dataset(dataset, dataset_task(dataset, tasks))
         tasks = [by_name.get(name, name) for name in sorted({p.task for p in rows})]
         problems = min(len(rows), limit or len(rows))
     elif limit is not None:

@@ -136,7 +136,7 @@ def select_problems(config: GenerateConfig) -> list[Problem]:
     if config.dataset:
         names = {get_task(task).name for task in config.tasks}  # a plug-in's lines name it by its own name
         problems = [
-            p for p in load_dataset(config.dataset, examples_task(config.dataset, config.tasks)) if p.task in names
+            p for p in load_dataset(config.dataset, dataset_task(config.dataset, config.tasks)) if p.task in names
         ]
         if not problems:
             raise UserError(f"--dataset {config.dataset}: no problems of task {', '.join(config.tasks)}")
@@ -146,9 +146,17 @@ def select_problems(config: GenerateConfig) -> list[Problem]:
     ]
 
 
-def examples_task(dataset: str, tasks: list[str]):
-    """The task a LangSmith dataset's examples are for (they name none): the one task named; None for a file."""
-    return get_task(tasks[0]) if is_langsmith(dataset) and len(tasks) == 1 else None
+def dataset_task(dataset: str, tasks: list[str]):
+    """The task every line of `dataset` is read as, or None when each line names its own.
+
+    A LangSmith dataset's examples name none: the one task named. A file's lines are read as the one task named
+    when that task answers another task's files (`Task.file_tasks`): `--task math-calculator` on GSM-Symbolic's
+    `math` lines runs them with the calculator.
+    """
+    if len(tasks) != 1:
+        return None
+    task = get_task(tasks[0])
+    return task if is_langsmith(dataset) or task.file_tasks() != {task.name} else None
 
 
 def sample_seed(seed: int, problem_id: str, sample: int) -> int:

@@ -76,6 +76,9 @@ class Task(ABC):
     cot_baseline = True  # can the model answer without the tools at all (a SQL agent without its database cannot)?
     labels: tuple[str, ...] = ()  # a fixed answer set, for readers that look for one in free text
     stream: str | None = None  # draw the problems of the task of this name (a variant asks the same questions)
+    # Other tasks whose problem files this one answers as its own: the same kind of question under other tools
+    # (`--task math-calculator` on a file of `math` lines). A variant (`stream`) reads its stream's files anyway.
+    reads_files_of: tuple[str, ...] = ()
     grounded_by_construction = False  # are premises read from the problem by the tools themselves ("grounded": n/a)?
     split_by: str | None = None  # a GROUP_KEYS field: keep whole groups on one side (None: by question text)
 
@@ -143,6 +146,10 @@ class Task(ABC):
         The grader's verdict is the first; callers check it (a chain without ground truth has none).
         """
         return self.answer_derived(trace) and self.premises_grounded(trace)
+
+    def file_tasks(self) -> set[str]:
+        """The task names a problem file's lines may carry to be read as this task."""
+        return {self.name, *([self.stream] if self.stream else []), *self.reads_files_of}
 
     def split_of(self, question: str) -> str:
         """The split a question of this task belongs to (by its text, as `split_of`)."""

@@ -99,7 +99,7 @@ def _problem_error(row: Any, seen: set[str], expected: Task | None) -> str | Non
             return f"'{key}' must be a string, got {json.dumps(row[key])[:40]} ({type(row[key]).__name__})"
         if not row[key].strip():
             return f"'{key}' is empty"
-    if expected is not None and row["task"] not in (expected.name, expected.stream):
+    if expected is not None and row["task"] not in expected.file_tasks():
         return f"task {row['task']!r} does not match this file's task {expected.name!r}"
     try:
         task = expected or get_task(row["task"])

@@ -1,23 +1,29 @@
 """The math problems with one `calculate(expression=...)` function instead of one function per operation.
 
-Same problems, split and grader as `math-new-templates`; only the tools differ, so the two protocols compare on
-the same questions. A template's gold chain is its solution written as one formula (`(3 * 4.5) + (2 * 1.25)`),
-computed by the calculator, then the answer.
+`math-calculator`: the same problems, split and grader as `math-new-templates`; only the tools differ, so the two
+protocols compare on the same questions. `math-reading-calculator`: the `math` and the reading templates together
+(66 shapes), on a split that holds out the test templates of both `math-new-templates` and `math-reading`, for
+training a student to read word problems. A template's gold chain is its solution written as one formula
+(`(3 * 4.5) + (2 * 1.25)`), computed by the calculator, then the answer. Both answer files of `math` lines.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 
 from fcdpo.tasks.base import Example
-from fcdpo.tasks.math import EXAMPLE_TEMPLATES, MathNewTemplatesTask, solution_from_json
+from fcdpo.tasks.math import EXAMPLE_TEMPLATES, MathNewTemplatesTask, MathReadingTask, solution_from_json
+from fcdpo.tasks.math_reading_templates import READING_TEMPLATES
 from fcdpo.tasks.math_templates import TEMPLATES, Ref
 from fcdpo.tools.calculator import CALCULATOR, calculate
 from fcdpo.tools.numbers import format_number
-from fcdpo.types import Problem
+from fcdpo.types import Problem, Step
 
+_SAME_STORY = {"fence_cost": "fencing"}  # reading template → the math template with the same story and formula
 _OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "modulo": "%"}
+_OPERATION = re.compile(r"[\d.)]\s*(?:\*\*|[-+*/%×÷])\s*[-+]?[\d.($]")  # a binary operation between two operands
 
 
 def formula(solution) -> str:
@@ -48,6 +54,13 @@ class MathCalculatorTask(MathNewTemplatesTask):
     name = "math-calculator"
     functions = [CALCULATOR]
 
+    def reads_data(self, step: Step) -> bool:
+        """A calculation derives its result only when it computes something: `calculate(expression="60")` returns
+        the number the model wrote, so an answer it "returned" was stated, not derived.
+        """
+        expression = ((step.call or {}).get("args") or {}).get("expression")
+        return isinstance(expression, str) and _OPERATION.search(expression) is not None
+
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """The template's solution as one calculation, then its value as the answer; None for outside problems."""
         if "solution" not in problem.meta:
@@ -63,3 +76,22 @@ class MathCalculatorTask(MathNewTemplatesTask):
             call, value = calculation(generated.solution)
             chosen.append(Example(generated.question, [(call, value), (f"final_answer(answer={value})", "")]))
         return chosen
+
+
+class MathReadingCalculatorTask(MathCalculatorTask):
+    """Word problems of the `math` and the reading templates, solved with `calculate`, on a new-template split that
+    holds out exactly the test templates of `math-new-templates` and `math-reading` (so a student trained here is
+    measured on both tasks' test splits without having seen a test template).
+    """
+
+    name = "math-reading-calculator"
+    stream = None  # its own questions
+    reads_files_of = ("math",)  # a word problem file for the math task is read with the calculator
+    templates = {**TEMPLATES, **READING_TEMPLATES}  # `simple_interest` of both: the reading one, the same shape
+
+    def held_out_groups(self) -> frozenset[str]:
+        """The held-out templates of both families, and a train template of one family that tells the same story
+        as a held-out one of the other (`fencing` is `fence_cost` in fewer words), so no test story was trained on.
+        """
+        held_out = MathNewTemplatesTask().held_out_groups() | MathReadingTask().held_out_groups()
+        return held_out | {twin for name, twin in _SAME_STORY.items() if name in held_out}

@@ -8,7 +8,7 @@ from dataclasses import fields, replace
 from fcdpo.commands.flags import add_fields, setting_help
 from fcdpo.errors import UserError
 from fcdpo.graphs.context import Context
-from fcdpo.graphs.generate import GenerateConfig, examples_task
+from fcdpo.graphs.generate import GenerateConfig, dataset_task
 from fcdpo.tasks import SPLITS
 
 
@@ -62,7 +62,7 @@ def _problems(args):
         get_task(args.task)
         return [Problem(id="question", task=args.task, question=args.question, answer=args.answer)]
     if args.dataset:
-        problems = load_dataset(args.dataset, examples_task(args.dataset, [args.task]))
+        problems = load_dataset(args.dataset, dataset_task(args.dataset, [args.task]))
         return problems[: args.sample] if args.sample else problems
     problems = get_task(args.task).problems(args.split, args.sample, seed=args.seed or 0)
     if not problems:

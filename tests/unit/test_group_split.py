@@ -95,3 +95,17 @@ def test_split_by_is_checked_in_one_line(tmp_path):
     task = define_task("x", [add], "number", problems=tmp_path / "q.jsonl", split_by="group")
     with pytest.raises(UserError, match="has no 'group' to split by"):
         task.problems("train", 1)
+
+
+def test_math_reading_calculator_holds_out_the_test_templates_of_both_families_and_their_twins():
+    """Trained here, a student is measured on `math-new-templates`' and `math-reading`'s test splits without having
+    seen a test template, nor a train template that tells a held-out one's story in other words.
+    """
+    task = get_task("math-reading-calculator")
+    held_out = task.held_out_groups()
+    sides = _sides(task, 600)
+    assert not sides["train"] & sides["test"] and sides["test"] == set(held_out)
+    assert get_task("math-new-templates").held_out_groups() <= held_out
+    assert get_task("math-reading").held_out_groups() <= held_out
+    assert {"fence_cost", "fencing"} <= held_out
+    assert len(held_out) >= 0.25 * len(task.templates) and len(sides["train"]) >= 40

@@ -15,7 +15,7 @@ from fcdpo.tasks.dataset import load_dataset
 from fcdpo.tasks.math import MathTask, solve_steps
 from fcdpo.tasks.math_templates import TEMPLATES, Ref
 from fcdpo.tasks.registry import load_object
-from fcdpo.types import Problem
+from fcdpo.types import Problem, Step, Trace
 
 
 def test_at_least_twenty_templates_with_two_to_six_operations():
@@ -145,3 +145,53 @@ def test_math_calculator_writes_each_template_as_one_formula_that_computes_its_a
             assert call.startswith('calculate(expression="') and calculator.check(answer[20:-1], problem.answer)
     assert {p.meta["template"] for p in calculator.problems("train", 300)} <= set(TEMPLATES)
     assert [f.name for f in calculator.all_functions()][0] == "calculate"
+
+
+def test_math_reading_calculator_gold_chains_compute_every_templates_answer():
+    task = get_task("math-reading-calculator")
+    for split in ("train", "test"):
+        for problem in task.problems(split, 200):
+            call, answer = task.reference_calls(problem)
+            assert call.startswith('calculate(expression="') and task.check(answer[20:-1], problem.answer)
+
+
+@pytest.mark.parametrize(
+    ("expression", "derived"),
+    [("60", False), ("-60", False), ("6 * 10", True), ("(50 - 2) + 12", True), ("2**6 - 4", True), (60, False)],
+)
+def test_a_calculation_that_only_echoes_a_number_derives_nothing(expression, derived):
+    """`calculate(expression="60")` returns the number the model wrote: a right answer from it was stated."""
+    task = get_task("math-calculator")
+    problem = Problem(id="p", task=task.name, question="Six boxes of ten. How many?", answer="60")
+    steps = [
+        Step(0, "", {"name": "calculate", "args": {"expression": expression}}, result="60"),
+        Step(1, "", {"name": "final_answer", "args": {"answer": "60"}}, result="60"),
+    ]
+    trace = Trace(problem, "m", [], steps, answer="60", verdict="correct", status="finished")
+    assert task.answer_derived(trace) is derived
+
+
+def test_a_file_of_math_lines_is_read_as_the_calculator_task_named(tmp_path):
+    """`--task math-calculator --dataset gsm.jsonl` runs a file written for `math` with the calculator; with a task
+    that reads no other task's files, or several tasks, each line keeps the task it names.
+    """
+    from fcdpo.graphs.generate import dataset_task
+
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(
+        '{"id": "1", "task": "math", "question": "2+2?", "answer": 4}\n{"id": "2", "task": "logic", "question": "q"}\n'
+    )
+    math_only = tmp_path / "math.jsonl"
+    math_only.write_text(
+        '{"id": "1", "task": "math", "question": "2+2?", "answer": 4}\n{"id": "2", "question": "3+3?"}\n'
+    )
+    for name in ("math-calculator", "math-reading-calculator"):
+        task = dataset_task(str(math_only), [name])
+        assert task is get_task(name)
+        assert {p.task for p in load_dataset(math_only, task)} == {name}
+        with pytest.raises(UserError, match=f"mixed.jsonl:2: task 'logic' does not match this file's task '{name}'"):
+            load_dataset(mixed, dataset_task(str(mixed), [name]))
+    assert (
+        dataset_task(str(mixed), ["math"]) is None and dataset_task(str(mixed), ["math-calculator", "logic"]) is None
+    )
+    assert [p.task for p in load_dataset(mixed, dataset_task(str(mixed), ["math"]))] == ["math", "logic"]
