@@ -141,14 +141,21 @@ def answer_spread(traces: list[Trace]) -> dict[str, Any]:
     """
     answers = Counter(str(t.answer).strip().lower() for t in traces if t.answer is not None)
     truths = Counter(str(t.problem.answer).strip().lower() for t in traces)
-    top, top_count = answers.most_common(1)[0] if answers else (None, 0)
-    truth, truth_count = truths.most_common(1)[0] if truths else (None, 0)
+    top, top_count = _commonest(answers)
+    truth, truth_count = _commonest(truths)
     return {
         "top_answer": top,
         "top_answer_share": round(top_count / len(traces), 4) if traces else 0.0,
         "majority_truth": truth,
         "majority_baseline": round(truth_count / len(traces), 4) if traces else 0.0,
     }
+
+
+def _commonest(counts: Counter) -> tuple[str | None, int]:
+    """The commonest value and its count; a tie goes to the smallest value, so every model's traces (which come
+    in the order their chains finished) name the same one.
+    """
+    return min(counts.items(), key=lambda item: (-item[1], item[0])) if counts else (None, 0)
 
 
 def paired(a: list[Trace], b: list[Trace]) -> dict[str, Any]:
