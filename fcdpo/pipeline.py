@@ -386,9 +386,10 @@ def claim_run_dir(out: Path, config: PipelineConfig, config_path: Path) -> None:
 
 
 def _resumable(config: dict[str, Any]) -> dict[str, Any]:
-    """The settings every stage's output depends on: not `bfcl:`, `eval.datasets` or `eval.baselines`, whose work
-    runs after the chains and may be added to (or changed in) a finished run.
+    """The settings every stage's output depends on: not `bfcl:`, `eval.datasets`, `eval.baselines` or
+    `eval.cot_budget`, whose work runs after the chains and may be added to (or changed in) a finished run.
     """
     kept = {k: v for k, v in config.items() if k != "bfcl"}
-    kept["eval"] = {k: v for k, v in (kept.get("eval") or {}).items() if k not in ("datasets", "baselines")}
+    added_later = ("datasets", "baselines", "cot_budget")
+    kept["eval"] = {k: v for k, v in (kept.get("eval") or {}).items() if k not in added_later}
     return kept

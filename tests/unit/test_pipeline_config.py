@@ -170,6 +170,10 @@ def test_run_dir_refuses_other_settings_but_takes_a_later_bfcl_section(tmp_path)
     claim(out, path, PRESET)
     claim(out, path, {**PRESET, "bfcl": {"limit": 5}})  # BFCL added after the run: no earlier output depends on it
     assert yaml.safe_load((out / "pipeline.yaml").read_text())["bfcl"] == {"limit": 5}
+    # Baselines run after every model's chains: a run made without them takes them later.
+    claim(out, path, {**PRESET, "eval": {"baselines": ["cot"], "cot_budget": 384}})
+    with pytest.raises(UserError, match="started with a different config"):
+        claim(out, path, {**PRESET, "eval": {"problems": 7}})
     with pytest.raises(UserError, match="started with a different config"):
         claim(out, path, {**PRESET, "generate": {"problems": 3}})
 
