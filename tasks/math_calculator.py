@@ -80,8 +80,8 @@ class MathCalculatorTask(MathNewTemplatesTask):
 
 class MathReadingCalculatorTask(MathCalculatorTask):
     """Word problems of the `math` and the reading templates, solved with `calculate`, on a new-template split that
-    holds out exactly the test templates of `math-new-templates` and `math-reading` (so a student trained here is
-    measured on both tasks' test splits without having seen a test template).
+    holds out the test templates of `math-new-templates` and of `math-reading` (so a student trained here is
+    measured on either task's test split without having seen a test template).
     """
 
     name = "math-reading-calculator"
