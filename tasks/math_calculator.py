@@ -9,21 +9,21 @@ training a student to read word problems. A template's gold chain is its solutio
 
 from __future__ import annotations
 
+import ast
 import json
 import random
-import re
 
 from fcdpo.tasks.base import Example
 from fcdpo.tasks.math import EXAMPLE_TEMPLATES, MathNewTemplatesTask, MathReadingTask, solution_from_json
 from fcdpo.tasks.math_reading_templates import READING_TEMPLATES
 from fcdpo.tasks.math_templates import TEMPLATES, Ref
-from fcdpo.tools.calculator import CALCULATOR, calculate
+from fcdpo.tools.base import ToolError
+from fcdpo.tools.calculator import CALCULATOR, calculate, parse_expression
 from fcdpo.tools.numbers import format_number
 from fcdpo.types import Problem, Step
 
 _SAME_STORY = {"fence_cost": "fencing"}  # reading template → the math template with the same story and formula
 _OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "modulo": "%"}
-_OPERATION = re.compile(r"[\d.)]\s*(?:\*\*|[-+*/%×÷])\s*[-+]?[\d.($]")  # a binary operation between two operands
 
 
 def formula(solution) -> str:
@@ -59,7 +59,12 @@ class MathCalculatorTask(MathNewTemplatesTask):
         the number the model wrote, so an answer it "returned" was stated, not derived.
         """
         expression = ((step.call or {}).get("args") or {}).get("expression")
-        return isinstance(expression, str) and _OPERATION.search(expression) is not None
+        if not isinstance(expression, str):
+            return False
+        try:
+            return any(isinstance(node, ast.BinOp) for node in ast.walk(parse_expression(expression)))
+        except ToolError:
+            return False
 
     def reference_calls(self, problem: Problem) -> list[str] | None:
         """The template's solution as one calculation, then its value as the answer; None for outside problems."""

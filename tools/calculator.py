@@ -33,6 +33,13 @@ def calculate(expression: str) -> float:
     """The value of an arithmetic expression of numbers, parentheses and + - * / % **."""
     if not isinstance(expression, str):
         return to_number(expression, "expression")  # a model that already did the arithmetic passes a number
+    return _value(parse_expression(expression).body)
+
+
+def parse_expression(expression: str) -> ast.Expression:
+    """The syntax tree of an expression as `calculate` reads it (`$`, `×`, `÷` and thousands commas allowed), within
+    its size bounds; a ToolError says why it cannot be read. Nothing is evaluated.
+    """
     text = _THOUSANDS.sub("", expression.replace("$", "").replace("×", "*").replace("÷", "/")).strip()
     if len(text) > MAX_CHARS:
         raise ToolError(f"expression is longer than {MAX_CHARS} characters; split it into steps")
@@ -42,7 +49,7 @@ def calculate(expression: str) -> float:
         raise ToolError(f"cannot read {expression[:60]!r}: use numbers, parentheses and + - * / % **") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise ToolError(f"expression has more than {MAX_NODES} parts; split it into steps")
-    return _value(tree.body)
+    return tree
 
 
 def _value(node: ast.AST) -> float | int:
