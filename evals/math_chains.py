@@ -25,9 +25,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from fcdpo.tasks.graders import read_number
 from fcdpo.tools.base import ToolError
 from fcdpo.tools.calculator import parse_expression
-from fcdpo.tools.numbers import to_number
 from fcdpo.types import Trace
 
 CLASSES = (
@@ -73,14 +73,6 @@ def formula_numbers(expression: str) -> list[float] | None:
     return [float(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)]
 
 
-def _value(text: object) -> float | None:
-    """A result or an answer as a number, or None when it is not one."""
-    try:
-        return float(to_number(str(text)))
-    except ToolError:
-        return None
-
-
 def _computes(expression: str) -> bool:
     try:
         return any(isinstance(node, ast.BinOp) for node in ast.walk(parse_expression(expression)))
@@ -95,7 +87,7 @@ def _same(a: float, b: float) -> bool:
 def classify(trace: Trace) -> str:
     """The class of one chain (see the module docstring)."""
     calculations = [
-        (step.call["args"].get("expression", ""), _value(step.result))
+        (step.call["args"].get("expression", ""), read_number(step.result))
         for step in trace.steps
         if step.ok
         and step.call
@@ -105,7 +97,7 @@ def classify(trace: Trace) -> str:
     computed = [
         (expression, value) for expression, value in calculations if _computes(expression) and value is not None
     ]
-    answer = _value(trace.answer) if trace.answer is not None else None
+    answer = read_number(trace.answer)
     answered = [expression for expression, value in computed if answer is not None and _same(answer, value)]
     if trace.verdict == "correct":
         return "right, derived" if answered else "right, stated"
