@@ -210,6 +210,7 @@ class LogicTask(Task):
     labels = LABELS
     stating = ("fact", "rule")  # the calls that state a premise
     dead_end_rules = False  # plant a rule that never fires on the proof chain (`make_theory`)
+    min_depth = 0  # the fewest rules a generated question's proof needs
 
     def __init__(self, max_depth: int = 5, max_facts: int = 20):
         if not 0 <= max_depth <= 5:
@@ -220,7 +221,7 @@ class LogicTask(Task):
     def make_problem(self, rng: random.Random) -> Problem:
         """One question, its answer and proof depth, by the reference evaluator."""
         world = rng.choice(["closed", "open"])
-        depth = rng.randint(0, self.max_depth)
+        depth = rng.randint(self.min_depth, self.max_depth)
         while True:
             theory = make_theory(rng, world, depth, self.max_facts, dead_end=self.dead_end_rules)
             found = _candidates(theory, depth)
@@ -232,6 +233,8 @@ class LogicTask(Task):
             label = rng.choice(labels if depth == 0 or not deep else deep + ["unknown"] * ("unknown" in labels))
             at_depth = [c for c in found[label] if c[3] == depth] or found[label]
             entity, attribute, positive, proof = rng.choice(at_depth)
+            if proof < self.min_depth:
+                continue  # a distractor shortcut the planted chain
             relevant = relevant_part(theory, entity, attribute)
             if len(relevant.facts) + len(relevant.rules) > MAX_RELEVANT:
                 continue  # a gold chain longer than the step budget allows would teach running out of steps

@@ -190,3 +190,14 @@ class LogicLookupTask(LogicPassageTask):
 def _numbers(result: str) -> list[int]:
     """The sentence numbers a lookup's result lists ('3. noted: ... | 7. noted: ...' → [3, 7])."""
     return [int(part.split(".", 1)[0]) for part in result.split(" | ") if part.split(".", 1)[0].strip().isdigit()]
+
+
+class LogicLookupDeepTask(LogicLookupTask):
+    """`logic-lookup` with questions whose proof needs two to five rules, so that gold chains are as long as deep
+    questions need (ProntoQA-style five-rule questions take about nine lookups; a third of `logic-lookup`'s
+    questions take one or two). It reads `logic-lookup` files, so outside rule bases evaluate it directly.
+    """
+
+    name = "logic-lookup-deep"
+    min_depth = 2
+    reads_files_of = ("logic-lookup",)

@@ -178,3 +178,20 @@ def test_chains_are_compared_with_the_scripted_drivers_calls(scripted):
     fewer = solve(problem, Context(task="logic-lookup"), model=scripted(script[0], *script[-2:]))
     other = solve(problem, Context(task="logic-lookup"), model=scripted('lookup(attribute="kind")', *script[-2:]))
     assert against_scripted([same, fewer, other, fewer]) == {"calls_vs_scripted": {"same": 1, "fewer": 2, "other": 1}}
+
+
+def test_the_deep_variant_asks_questions_of_two_to_five_rules_whose_gold_chains_are_longer():
+    """`logic-lookup-deep` trains on the proofs a shallow question never shows, and reads `logic-lookup` files."""
+    deep = get_task("logic-lookup-deep")
+    problems = deep.problems("train", 30)
+    assert all(2 <= p.meta["depth"] <= 5 for p in problems)
+    assert len({p.meta["depth"] for p in problems}) == 4
+
+    def mean_lookups(task, problems):
+        return sum(sum(c.startswith("lookup(") for c, _ in task.gold_chain(p)) for p in problems) / len(problems)
+
+    assert mean_lookups(deep, problems) > mean_lookups(LOOKUP, LOOKUP.problems("train", 30)) + 1
+    assert "logic-lookup" in deep.file_tasks()
+    for problem in problems[:10]:
+        trace = solve(problem, Context(task=deep.name, max_steps=12), model=solver_model("reference", problem))
+        assert trace.verdict == "correct"
