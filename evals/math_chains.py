@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
 import re
 import sys
 from collections import Counter
 from pathlib import Path
 
+from fcdpo.errors import UserError
+from fcdpo.graphs.traces_io import read_traces
 from fcdpo.tasks.graders import read_number
+from fcdpo.tasks.math_calculator import MathCalculatorTask
 from fcdpo.tools.base import ToolError
 from fcdpo.tools.calculator import parse_expression
 from fcdpo.types import Trace
+
+_CALCULATOR_TASK = MathCalculatorTask()
 
 CLASSES = (
     "right, derived",
@@ -73,29 +77,20 @@ def formula_numbers(expression: str) -> list[float] | None:
     return [float(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)]
 
 
-def _computes(expression: str) -> bool:
-    try:
-        return any(isinstance(node, ast.BinOp) for node in ast.walk(parse_expression(expression)))
-    except ToolError:
-        return False
-
-
 def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
 def classify(trace: Trace) -> str:
     """The class of one chain (see the module docstring)."""
-    calculations = [
-        (step.call["args"].get("expression", ""), read_number(step.result))
+    computed = [  # (expression, result) of every calculation that computed something (`reads_data`)
+        (step.call["args"]["expression"], value)
         for step in trace.steps
         if step.ok
         and step.call
         and step.call["name"] == "calculate"
-        and isinstance(step.call["args"].get("expression"), str)
-    ]
-    computed = [
-        (expression, value) for expression, value in calculations if _computes(expression) and value is not None
+        and _CALCULATOR_TASK.reads_data(step)
+        and (value := read_number(step.result)) is not None
     ]
     answer = read_number(trace.answer)
     answered = [expression for expression, value in computed if answer is not None and _same(answer, value)]
@@ -116,11 +111,6 @@ def classify(trace: Trace) -> str:
     return "wrong formula"
 
 
-def read(path: Path) -> list[Trace]:
-    """The chains of one traces.jsonl."""
-    return [Trace.from_dict(json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
-
-
 def main(argv: list[str] | None = None) -> int:
     """Print the classes of every traces file's chains, with an example question of each wrong class."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -128,9 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=0, metavar="N", help="also N chains of each wrong class")
     args = parser.parse_args(argv)
     for path in args.traces:
-        if not path.is_file():
-            parser.error(f"{path}: no such file")
-        traces = read(path)
+        try:
+            traces, _ = read_traces(path)
+        except UserError as error:
+            parser.error(str(error))
         labels = [classify(trace) for trace in traces]
         classes = Counter(labels)
         print(f"== {path} ({traces[0].model if traces else 'empty'})")

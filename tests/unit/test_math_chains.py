@@ -52,3 +52,11 @@ def test_the_command_prints_one_table_per_file(tmp_path, capsys):
     traces.write_text(json.dumps(chain(("9 + (9 - 3)", "15"), answer="15", verdict="correct").to_dict()) + "\n")
     assert main([str(traces)]) == 0
     assert "right, derived                 1/1" in capsys.readouterr().out
+
+
+def test_a_bad_traces_file_is_one_line_naming_it(tmp_path, capsys):
+    bad = tmp_path / "traces.jsonl"
+    bad.write_text("{not json\n")
+    with pytest.raises(SystemExit):
+        main([str(bad)])
+    assert f"{bad}:1" in capsys.readouterr().err
