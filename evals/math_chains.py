@@ -56,15 +56,17 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
 def question_numbers(question: str) -> set[float]:
-    """The numbers a question states, in digits or words, with a percentage also as a fraction."""
+    """The numbers a question states, in digits or words; a percentage also as a fraction, a rise and a cut."""
     numbers: set[float] = set()
     for match in _NUMBER.finditer(question):
         value = float(match.group().replace(",", ""))
         numbers.add(value)
         if question[match.end() : match.end() + 1] == "%" or question[match.end() :].startswith(" percent"):
-            numbers.add(value / 100)
+            numbers.update({value / 100, 1 + value / 100, 1 - value / 100})  # a share, a rise, a cut
     for word in re.findall(r"[a-z]+", question.lower()):
         numbers.update(_WORDS.get(word, ()))
+    if "and a half" in question:
+        numbers.add(1.5)
     return numbers
 
 

@@ -42,8 +42,8 @@ def test_a_chain_lands_in_the_class_of_the_step_that_failed(trace, expected):
 
 
 def test_question_numbers_reads_digits_words_and_percentages():
-    numbers = question_numbers("Half of the 1,200 apples, twice a week, 30% off, three boxes")
-    assert {1200, 0.5, 2, 30, 0.3, 3} <= numbers
+    numbers = question_numbers("Half of the 1,200 apples, twice a week, 30% off, three boxes, one and a half times")
+    assert {1200, 0.5, 2, 30, 0.3, 0.7, 1.3, 3, 1.5} <= numbers
     assert 5 not in numbers
 
 
