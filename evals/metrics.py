@@ -152,8 +152,8 @@ def answer_spread(traces: list[Trace]) -> dict[str, Any]:
 
 
 def _commonest(counts: Counter) -> tuple[str | None, int]:
-    """The commonest value and its count; a tie goes to the value first in text order, so every model's traces (which come
-    in the order their chains finished) name the same one.
+    """The commonest value and its count; a tie goes to the value first in text order, so every model's traces
+    (which come in the order their chains finished) name the same one.
     """
     return min(counts.items(), key=lambda item: (-item[1], item[0])) if counts else (None, 0)
 
