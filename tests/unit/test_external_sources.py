@@ -59,7 +59,7 @@ def test_prontoqa_style_lines_are_for_the_logic_task_asked_and_deterministic(tmp
 def test_prontoqa_style_is_refused_for_a_task_it_does_not_fit(tmp_path):
     result = dataset("prontoqa-style", "--task", "math", "--out", str(tmp_path / "x.jsonl"))
     assert result.returncode == 2 and result.stderr.strip() == (
-        "fcdpo: error: --task math: prontoqa-style problems are for logic, logic-cite, logic-lookup"
+        "fcdpo: error: --task math: prontoqa-style problems are for logic, logic-cite, logic-lookup, logic-lookup-deep"
     )
 
 
