@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import math
 import re
 import sys
 from collections import Counter
@@ -79,23 +80,15 @@ def formula_numbers(expression: str) -> list[float] | None:
     return [float(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)]
 
 
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
-
-
 def classify(trace: Trace) -> str:
     """The class of one chain (see the module docstring)."""
-    computed = [  # (expression, result) of every calculation that computed something (`reads_data`)
-        (step.call["args"]["expression"], value)
+    computed = [  # every calculation that computed something (the task's own `reads_data`)
+        step
         for step in trace.steps
-        if step.ok
-        and step.call
-        and step.call["name"] == "calculate"
-        and _CALCULATOR_TASK.reads_data(step)
-        and (value := read_number(step.result)) is not None
+        if step.ok and step.call and step.call["name"] == "calculate" and _CALCULATOR_TASK.reads_data(step)
     ]
-    answer = read_number(trace.answer)
-    answered = [expression for expression, value in computed if answer is not None and _same(answer, value)]
+    # Which calculation the answer is, judged as the grader judges an answer.
+    answered = [i for i, step in enumerate(computed) if _CALCULATOR_TASK.check(trace.answer, step.result)]
     if trace.verdict == "correct":
         return "right, derived" if answered else "right, stated"
     if trace.answer is None:
@@ -104,17 +97,16 @@ def classify(trace: Trace) -> str:
         return "no calculation"
     if not answered:
         return "carrying"
-    known = question_numbers(trace.problem.question) | set(UNIT_CONSTANTS)
-    index = next(i for i, (expression, _) in enumerate(computed) if expression == answered[0])
-    known |= {value for _, value in computed[:index]}
-    numbers = formula_numbers(answered[0]) or []
-    if any(not any(_same(number, value) for value in known) for number in numbers):
+    earlier = {read_number(step.result) for step in computed[: answered[0]]} - {None}
+    known = question_numbers(trace.problem.question) | UNIT_CONSTANTS | earlier
+    numbers = formula_numbers(computed[answered[0]].call["args"]["expression"]) or []
+    if any(not any(math.isclose(n, k, rel_tol=1e-6, abs_tol=1e-6) for k in known) for n in numbers):
         return "a number not in the problem"
     return "wrong formula"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the classes of every traces file's chains, with an example question of each wrong class."""
+    """Print the classes of every traces file's chains (and, with --examples, chains of each wrong class)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("traces", nargs="+", type=Path, help="traces.jsonl files (a generate or eval run's)")
     parser.add_argument("--examples", type=int, default=0, metavar="N", help="also N chains of each wrong class")
