@@ -33,6 +33,8 @@ def chain(*calls: tuple[str, str], answer: str | None, verdict: str) -> Trace:
         (chain(("9 - 3", "6"), ("9 + 6", "15"), answer="16", verdict="incorrect"), "carrying"),
         (chain(("9 + (9 - 5)", "13"), answer="13", verdict="incorrect"), "a number not in the problem"),
         (chain(("9 + (3 - 9)", "3"), answer="3", verdict="incorrect"), "wrong formula"),
+        # a rounded result is the calculation's answer, as the grader reads it, not a carrying slip
+        (chain(("(9 + 3) / 9", "1.333333333"), answer="1.33", verdict="incorrect"), "wrong formula"),
         # an earlier result is a known number, not an invented one
         (chain(("9 - 3", "6"), ("6 * 9 + 6", "60"), answer="60", verdict="incorrect"), "wrong formula"),
     ],
